@@ -1,0 +1,1 @@
+"""One module per official source. Each has `sniff(path) -> bool` and `read(path) -> ReadResult`."""
