@@ -1,0 +1,222 @@
+"""Build the store from a folder of official files.
+
+Atomic: everything is written to a new file beside the store, which replaces the old one only when the
+build succeeded, so a failed or interrupted build leaves the previous store intact and readable.
+"""
+from __future__ import annotations
+
+import os
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from gapdata.sources import registry
+from gapdata.sources.base import ReadResult, SourceError
+from gapdata.sources.performance import sha256_of
+from gapdata.store import COLUMNS, DDL
+
+
+class BuildError(Exception):
+    """The build stopped (with --strict, or nothing usable was found). The previous store is untouched."""
+
+
+@dataclass
+class FileSummary:
+    file: str
+    kind: str
+    years: list[int]
+    rows_read: int
+    rows_loaded: int
+    rows_rejected: int
+    status: str  # loaded | skipped | ignored
+    message: str = ""
+
+
+@dataclass
+class BuildReport:
+    store: Path
+    files: list[FileSummary] = field(default_factory=list)
+    seconds: float = 0.0
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def _iter_files(raw: Path) -> list[Path]:
+    return sorted(p for p in raw.rglob("*") if p.is_file() and not any(x.startswith(".") for x in p.parts[-3:]))
+
+
+def build_store(raw: Path, store: Path, strict: bool = False,
+                progress: Callable[[Path], None] | None = None) -> BuildReport:
+    """Read every recognised file under `raw` and write the store at `store` atomically."""
+    raw, store = Path(raw), Path(store)
+    if not raw.is_dir():
+        raise BuildError(f"raw-data folder {raw} does not exist")
+    t0 = time.perf_counter()
+    report = BuildReport(store=store)
+    mods = registry.modules()
+    tables: dict[str, list[pd.DataFrame]] = defaultdict(list)
+    rejects: list[dict] = []
+    for path in _iter_files(raw):
+        rel = str(path.relative_to(raw))
+        if progress:
+            progress(path)
+        mod = registry.recognise(path, mods)
+        if mod is None:
+            why = ("documentation" if path.suffix.lower() in registry.DOC_SUFFIXES
+                   else "not a recognised data file (field guide, metadata or unknown format)")
+            report.files.append(FileSummary(rel, "-", [], 0, 0, 0, "ignored", why))
+            continue
+        try:
+            res: ReadResult = mod.read(path)
+        except SourceError as exc:
+            if strict:
+                raise BuildError(f"{exc} (stopped: --strict)") from exc
+            report.files.append(FileSummary(rel, getattr(mod, "KIND", mod.__name__.rsplit(".", 1)[-1]), [], 0, 0,
+                                            0, "skipped", str(exc)))
+            continue
+        for name, df in res.tables.items():
+            if df is not None and len(df):
+                df = df.copy()
+                if name == "schools":
+                    df["_prio"] = _register_priority(df, mod.__name__)
+                tables[name].append(df)
+        for r in res.rejects:
+            rejects.append({"file": rel, "line": r.line, "column": r.column, "value": r.value, "reason": r.reason})
+        report.files.append(FileSummary(rel, res.kind, res.years, res.rows_read, res.rows_loaded,
+                                        max(res.rows_read - res.rows_loaded, 0), "loaded", "; ".join(res.notes)))
+        report.files[-1].sha256 = sha256_of(path)  # type: ignore[attr-defined]
+    if not any(f.status == "loaded" for f in report.files):
+        raise BuildError(f"no recognised data files under {raw}")
+
+    tmp = store.with_name(store.name + f".building-{os.getpid()}")
+    store.parent.mkdir(parents=True, exist_ok=True)
+    if tmp.exists():
+        tmp.unlink()
+    try:
+        con = duckdb.connect(str(tmp))
+        _write(con, tables, rejects, report)
+        report.counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in DDL}
+        con.execute("CHECKPOINT")
+        con.close()
+        os.replace(tmp, store)
+    except BaseException:
+        for p in (tmp, Path(str(tmp) + ".wal")):
+            if p.exists():
+                p.unlink()
+        raise
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def _register_priority(df: pd.DataFrame, module: str) -> list[int]:
+    """Lower wins: a GIAS register row over the open-schools list over a results-file row."""
+    base = {"gapdata.sources.gias": 0, "gapdata.sources.open_schools": 10}.get(module, 20)
+    return [base] * len(df)
+
+
+def _concat(frames: list[pd.DataFrame], table: str, extra: tuple[str, ...] = ()) -> pd.DataFrame:
+    cols = COLUMNS[table] + list(extra)
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in cols})
+    df = pd.concat([f.reindex(columns=cols) for f in frames], ignore_index=True)
+    return df
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame) -> None:
+    con.register("_incoming", df)
+    cols = ", ".join(f'"{c}"' for c in COLUMNS[table])
+    con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _incoming")
+    con.unregister("_incoming")
+
+
+def _write(con: duckdb.DuckDBPyConnection, tables: dict[str, list[pd.DataFrame]], rejects: list[dict],
+           report: BuildReport) -> None:
+    for ddl in DDL.values():
+        con.execute(ddl.replace("PRIMARY KEY", ""))
+    _insert(con, "la_codes", _concat(tables.get("la_codes", []), "la_codes").drop_duplicates())
+    _insert(con, "postcodes", _concat(tables.get("postcodes", []), "postcodes")
+            .drop_duplicates("postcode_key", keep="last"))
+    _insert(con, "school_links", _concat(tables.get("school_links", []), "school_links").drop_duplicates())
+    _insert(con, "pupil_premium", _concat(tables.get("pupil_premium", []), "pupil_premium"))
+
+    # Results: where two files carry the same school-year, the file whose own year it is wins.
+    con.register("_sr", _concat(tables.get("school_results", []), "school_results"))
+    con.execute("""INSERT INTO school_results SELECT * EXCLUDE (_rk) FROM (
+        SELECT *, row_number() OVER (PARTITION BY urn, year, ks, measure, grp
+                                     ORDER BY (file_year = year) DESC, file_year DESC, source) AS _rk
+        FROM _sr) WHERE _rk = 1""")
+    con.unregister("_sr")
+    con.register("_ar", _concat(tables.get("area_results", []), "area_results"))
+    con.execute("""INSERT INTO area_results SELECT * EXCLUDE (_rk) FROM (
+        SELECT *, CASE WHEN file_year IS NULL THEN 1 ELSE row_number() OVER (
+            PARTITION BY kind, level, area_code, year, ks, measure, grp
+            ORDER BY (file_year = year) DESC, file_year DESC, source) END AS _rk
+        FROM _ar) WHERE _rk = 1""")
+    con.unregister("_ar")
+    # LA rows from performance files carry the DfE code: give them the GSS code and name valid that year.
+    con.execute("""UPDATE area_results a SET area_code = l.gss, area_name = coalesce(a.area_name, l.name)
+        FROM la_codes l WHERE a.level = 'la' AND a.la_code = l.la_code AND a.area_code = CAST(l.la_code AS VARCHAR)
+          AND a.year >= coalesce(l.valid_from, 0) AND a.year <= coalesce(l.valid_to, 9999)""")
+
+    _write_schools(con, tables.get("schools", []))
+    src = pd.DataFrame([{
+        "file": f.file, "sha256": getattr(f, "sha256", None), "kind": f.kind,
+        "years": ",".join(str(y) for y in f.years), "rows_read": f.rows_read, "rows_loaded": f.rows_loaded,
+        "rows_rejected": f.rows_rejected, "status": f.status, "message": f.message} for f in report.files])
+    _insert(con, "sources", src)
+    if rejects:
+        _insert(con, "rejects", pd.DataFrame(rejects))
+    con.execute("INSERT INTO build_info VALUES ('built_at', ?), ('raw_dir', ?)",
+                [time.strftime("%Y-%m-%d %H:%M:%S"), str(report.store)])
+
+
+def _write_schools(con: duckdb.DuckDBPyConnection, frames: list[pd.DataFrame]) -> None:
+    """One row per URN: each field from the highest-priority source that has it; then geocode by postcode."""
+    df = _concat(frames, "schools", extra=("_prio",))
+    con.execute("CREATE TEMP TABLE _sc AS SELECT *, 0 AS _prio FROM schools LIMIT 0")
+    con.register("_incoming", df)
+    all_cols = ", ".join(f'"{c}"' for c in COLUMNS["schools"] + ["_prio"])
+    con.execute(f"INSERT INTO _sc ({all_cols}) SELECT {all_cols} FROM _incoming")
+    con.unregister("_incoming")
+    cols = [c for c in COLUMNS["schools"] if c != "urn"]
+    picks = ",\n".join(f'arg_min("{c}", _prio) FILTER (WHERE "{c}" IS NOT NULL) AS "{c}"' for c in cols)
+    con.execute(f"CREATE TEMP TABLE _merged AS SELECT urn, {picks} FROM _sc WHERE urn IS NOT NULL GROUP BY urn")
+    con.execute("DROP TABLE _sc")
+    # A school with both KS2 and KS4 results and no register phase is all-through.
+    con.execute("""UPDATE _merged SET phase = 'All-through' WHERE register_source LIKE 'results:%' AND urn IN (
+        SELECT urn FROM school_results GROUP BY urn HAVING count(DISTINCT ks) = 2)""")
+    con.execute("UPDATE _merged SET located_by = 'gias' WHERE easting IS NOT NULL AND easting > 0 "
+                "AND located_by IS NULL")
+    con.execute("""UPDATE _merged m SET easting = p.easting, northing = p.northing, located_by = 'postcode',
+            district_code = coalesce(m.district_code, p.district_code)
+        FROM postcodes p WHERE (m.easting IS NULL OR m.easting <= 0) AND m.postcode IS NOT NULL
+          AND upper(replace(m.postcode, ' ', '')) = p.postcode_key""")
+    con.execute("UPDATE _merged SET located_by = 'none', easting = NULL, northing = NULL "
+                "WHERE easting IS NULL OR easting <= 0")
+    todo = con.execute("SELECT urn, easting, northing FROM _merged WHERE easting IS NOT NULL "
+                       "AND (lon IS NULL OR lat IS NULL)").fetchdf()
+    if len(todo):
+        lon, lat = bng_to_wgs84(todo["easting"].to_numpy(), todo["northing"].to_numpy())
+        todo["lon"], todo["lat"] = lon, lat
+        con.register("_ll", todo)
+        con.execute("UPDATE _merged m SET lon = t.lon, lat = t.lat FROM _ll t WHERE m.urn = t.urn")
+        con.unregister("_ll")
+    # LA name from the LA codes where the register did not give one.
+    con.execute("""UPDATE _merged m SET la_name = l.name FROM (
+        SELECT la_code, arg_max(name, coalesce(valid_to, 9999)) AS name FROM la_codes GROUP BY la_code) l
+        WHERE m.la_name IS NULL AND m.la_code = l.la_code""")
+    con.execute(f"INSERT INTO schools SELECT urn, {', '.join(cols)} FROM _merged")
+    con.execute("DROP TABLE _merged")
+
+
+def bng_to_wgs84(easting: np.ndarray, northing: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """British National Grid metres to WGS84 lon/lat (pyproj, the full OSTN-free Helmert-grade transform)."""
+    from pyproj import Transformer
+
+    tr = Transformer.from_crs(27700, 4326, always_xy=True)
+    return tr.transform(np.asarray(easting, float), np.asarray(northing, float))
