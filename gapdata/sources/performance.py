@@ -157,7 +157,7 @@ def read_performance(path: Path, layout: Layout, kind: str) -> ReadResult:
     rejects: list[Reject] = []
     keep_school: list[int] = []
     seen_urn: dict[str, int] = {}
-    for line, rectype, urn, lea in rows.itertuples(index=False):
+    for line, rectype, urn, _lea in rows.itertuples(index=False):
         if rectype in school_types:
             if not urn or not urn.isdigit():
                 rejects.append(Reject(path.name, int(line), "URN", urn, "school row without a numeric URN"))
