@@ -1,0 +1,113 @@
+"""One call for the pages and the CLI: every school's and area's gap, change, classification and flags.
+
+`analyse(con, ks, measure, year_from, year_to)` returns an `Analysis` with
+- `panel`: one row per school and year (panel.school_panel + standard errors);
+- `schools`: one row per school: both years' figures, change, classification and reason, multi-year trend,
+  best_practice / targeted with reasons, disadvantaged share of the cohort, location;
+- `official`, `england`: DfE's own LA and England rows for comparison.
+`areas(analysis, key_frame, key)` aggregates to any area level (LA, district, sub-region, liaison group).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from gapdata import areas as area_mod
+from gapdata import panel as panel_mod
+from gapdata import practice, trends
+from gapdata.criteria import Criteria, load_criteria
+from gapdata.measures import MEASURES
+
+
+@dataclass
+class Analysis:
+    ks: str
+    measure: str
+    year_from: int
+    year_to: int
+    crit: Criteria
+    panel: pd.DataFrame
+    schools: pd.DataFrame
+    official: pd.DataFrame
+    england: pd.DataFrame
+
+    @property
+    def label(self) -> str:
+        return MEASURES[self.measure].label
+
+    @property
+    def unit(self) -> str:
+        return MEASURES[self.measure].unit
+
+
+SCHOOL_INFO = ["name", "la_code", "la_name", "phase", "district_code", "district_name", "ofsted", "pupils", "town",
+               "postcode", "easting", "northing", "lon", "lat", "pct_fsm"]
+
+
+def analyse(con: duckdb.DuckDBPyConnection, ks: str, measure: str, year_from: int, year_to: int,
+            la_codes: list[int] | None = None, crit: Criteria | None = None) -> Analysis:
+    """Gap, change and judgement for every school of the selection (LAs) for one measure and two years."""
+    if measure not in MEASURES or MEASURES[measure].ks != ks:
+        raise ValueError(f"measure {measure!r} is not a {ks} measure")
+    crit = crit or load_criteria()
+    panel = panel_mod.school_panel(con, ks, measure, la_codes)
+    panel = trends.add_standard_errors(panel, measure, crit)
+    official = panel_mod.official_rows(con, ks, measure)
+    eng = area_mod.england(official)
+    compared = trends.compare_years(panel, "urn", year_from, year_to, measure, crit)
+    compared["year_from"], compared["year_to"] = year_from, year_to
+    trend = trends.multi_year_trend(panel[panel["year"] <= year_to], "urn", crit)
+    flags = practice.flag_schools(panel, compared, eng, year_to, crit)
+    info = panel.sort_values("year").groupby("urn")[SCHOOL_INFO].last()
+    schools = compared.merge(trend, on="urn", how="left").merge(flags, on="urn", how="left")
+    schools = schools.merge(info, left_on="urn", right_index=True, how="left")
+    for c in ("best_practice", "targeted"):
+        schools[c] = schools[c].astype("boolean").fillna(False).astype(bool)
+    for c in ("best_practice_reason", "targeted_reason"):
+        schools[c] = schools[c].fillna("")
+    n_d, n_o = schools["dis_n_to"], schools["oth_n_to"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        schools["pct_dis"] = 100.0 * n_d / (n_d + n_o)
+    schools["cohort"] = n_d + n_o
+    return Analysis(ks, measure, year_from, year_to, crit, panel, schools, official, eng)
+
+
+def areas(analysis: Analysis, membership: pd.DataFrame | None, key: str) -> pd.DataFrame:
+    """Area figures for both years with change and classification.
+
+    `membership` maps schools to areas: a DataFrame with `urn` and `key` columns; None means `key` is a column
+    of the panel itself (e.g. 'la_code' or 'district_code').
+    """
+    p = analysis.panel
+    if membership is not None:
+        p = p.drop(columns=[key], errors="ignore").merge(membership[["urn", key]].drop_duplicates("urn"),
+                                                           on="urn", how="inner")
+    agg = area_mod.aggregate(p, key)
+    out = trends.compare_years(agg, key, analysis.year_from, analysis.year_to, analysis.measure, analysis.crit)
+    counts = agg[agg["year"] == analysis.year_to].set_index(key)[
+        ["schools", "schools_with_data", "suppressed_schools", "suppressed_pupils"]]
+    out = out.merge(counts, left_on=key, right_index=True, how="left")
+    tr = trends.multi_year_trend(agg[agg["year"] <= analysis.year_to], key, analysis.crit)
+    return out.merge(tr, on=key, how="left")
+
+
+def area_series(analysis: Analysis, membership: pd.DataFrame | None, key: str) -> pd.DataFrame:
+    """All years' aggregates per area (for trend charts); years without data are absent, not interpolated."""
+    p = analysis.panel
+    if membership is not None:
+        p = p.drop(columns=[key], errors="ignore").merge(membership[["urn", key]].drop_duplicates("urn"),
+                                                           on="urn", how="inner")
+    return area_mod.aggregate(p, key)
+
+
+def partner_summary(analysis: Analysis) -> pd.DataFrame:
+    """The per-school summary the partner finder takes (see gapdata.partners)."""
+    s = analysis.schools
+    return pd.DataFrame({
+        "urn": s["urn"], "dis": s["dis_to"], "oth": s["oth_to"], "gap": s["gap_to"], "dis_n": s["dis_n_to"],
+        "pct_dis": s["pct_dis"], "cohort": s["cohort"], "best_practice": s["best_practice"],
+        "best_practice_reason": s["best_practice_reason"], "targeted": s["targeted"],
+        "targeted_reason": s["targeted_reason"], "measure_label": analysis.label, "unit": analysis.unit})

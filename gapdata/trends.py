@@ -1,0 +1,152 @@
+"""Is a gap widening? Standard errors from cohort sizes, two-year change, multi-year trend, funnel limits.
+
+A school's or area's gap change is called *widening* or *narrowing* only when it is larger than the
+uncertainty its cohort sizes imply (|change| / SE > z, default 1.96) and at least `min_change` in size.
+Cohorts below the minimum (default 11 disadvantaged pupils) are *too small to say*. Uncertainty:
+- percentages: binomial, SE = sqrt(p(100 − p) / n) for each pupil group;
+- progress scores: DfE's own 95% confidence limits, SE = (upper − lower) / (2 × 1.96);
+- mean scores without published limits: SE = SD / sqrt(n) with the SDs in config/criteria.toml.
+Years without data are simply absent: nothing is interpolated across them.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from gapdata.criteria import Criteria
+from gapdata.measures import MEASURES, year_label
+
+CLASSES = ["widening", "narrowing", "no clear change", "too small", "no data"]
+Z95, Z998 = 1.959964, 3.090232
+
+
+def _group_se(value: pd.Series, n: pd.Series, lo: pd.Series | None, hi: pd.Series | None, kind: str,
+              sd: float | None) -> pd.Series:
+    n = pd.to_numeric(n, errors="coerce").astype(float)
+    v = pd.to_numeric(value, errors="coerce").astype(float)
+    if kind == "pct":
+        # Keep p away from 0 and 100 by half a pupil so a 0% or 100% group still has an uncertainty.
+        p = np.clip(v, 50.0 / n, 100.0 - 50.0 / n)
+        return np.sqrt(p * (100.0 - p) / n)
+    if kind == "progress" and lo is not None and hi is not None:
+        width = pd.to_numeric(hi, errors="coerce") - pd.to_numeric(lo, errors="coerce")
+        se = width / (2 * Z95)
+        if sd is not None:
+            se = se.fillna(sd / np.sqrt(n))
+        return se
+    return (sd if sd is not None else np.nan) / np.sqrt(n)
+
+
+def add_standard_errors(df: pd.DataFrame, measure: str, crit: Criteria) -> pd.DataFrame:
+    """Add dis_se, oth_se and gap_se to a frame of school- or area-years (columns as in panel.school_panel)."""
+    m = MEASURES[measure]
+    sd = crit.score_sd.get(measure)
+    out = df.copy()
+    out["dis_se"] = _group_se(out["dis"], out["dis_n"], out.get("dis_lo"), out.get("dis_hi"), m.kind, sd)
+    out["oth_se"] = _group_se(out["oth"], out["oth_n"], out.get("oth_lo"), out.get("oth_hi"), m.kind, sd)
+    out["gap_se"] = np.sqrt(out["dis_se"] ** 2 + out["oth_se"] ** 2)
+    return out
+
+
+def _fmt(v: float, unit: str) -> str:
+    return f"{v:+.1f} pp" if unit == "pp" else f"{v:+.2f}"
+
+
+def compare_years(df: pd.DataFrame, key: str, year_from: int, year_to: int, measure: str,
+                  crit: Criteria) -> pd.DataFrame:
+    """Gap in each of two years, its change, and a classification with the reason, one row per `key`.
+
+    `df` holds one row per key and year with dis, oth, gap, dis_n, oth_n and dis_se/oth_se/gap_se
+    (see add_standard_errors). Positive change = widening (disadvantaged pupils falling further behind).
+    """
+    unit = MEASURES[measure].unit
+    cols = ["dis", "oth", "gap", "dis_n", "oth_n", "gap_se", "dis_status"]
+    a = df[df["year"] == year_from].set_index(key)[[c for c in cols if c in df]]
+    b = df[df["year"] == year_to].set_index(key)[[c for c in cols if c in df]]
+    keys = a.index.union(b.index)
+    out = pd.DataFrame(index=keys)
+    out.index.name = key
+    for c in a.columns:
+        out[f"{c}_from"] = a[c].reindex(keys)
+        out[f"{c}_to"] = b[c].reindex(keys) if c in b else np.nan
+    out["change"] = out["gap_to"] - out["gap_from"]
+    out["se_change"] = np.sqrt(out["gap_se_from"] ** 2 + out["gap_se_to"] ** 2)
+    out["z"] = out["change"] / out["se_change"]
+    lf, lt = year_label(year_from), year_label(year_to)
+    classes, reasons = [], []
+    for r in out.itertuples():
+        n_from, n_to = r.dis_n_from, r.dis_n_to
+        small = [(lab, n) for lab, n in ((lf, n_from), (lt, n_to)) if pd.notna(n) and n < crit.min_disadvantaged_cohort]
+        if small:
+            lab, n = small[0]
+            classes.append("too small")
+            reasons.append(f"only {int(n)} disadvantaged pupils in {lab} (minimum {crit.min_disadvantaged_cohort})")
+        elif pd.isna(r.gap_from) or pd.isna(r.gap_to):
+            which = lf if pd.isna(r.gap_from) else lt
+            st = getattr(r, "dis_status_from" if which == lf else "dis_status_to", None)
+            classes.append("too small" if st == "SUPP" else "no data")
+            reasons.append(f"no gap for {which}" + (f" ({st})" if isinstance(st, str) and st else ""))
+        elif pd.isna(r.se_change):
+            classes.append("no data")
+            reasons.append("cohort sizes not published, so the change cannot be judged")
+        elif abs(r.z) > crit.z_threshold and abs(r.change) >= crit.min_change:
+            cls = "widening" if r.change > 0 else "narrowing"
+            classes.append(cls)
+            reasons.append(f"gap {_fmt(r.change, unit)} from {lf} to {lt}, {abs(r.z):.1f}× its standard error "
+                           f"(±{r.se_change:.1f})")
+        else:
+            classes.append("no clear change")
+            reasons.append(f"change {_fmt(r.change, unit)} is within the uncertainty of these cohorts "
+                           f"(±{Z95 * r.se_change:.1f} at 95%)")
+    out["classification"] = classes
+    out["reason"] = reasons
+    return out.reset_index()
+
+
+def multi_year_trend(df: pd.DataFrame, key: str, crit: Criteria, min_years: int = 3) -> pd.DataFrame:
+    """Weighted least-squares slope of the gap per year over every year with data (gaps stay gaps).
+
+    One row per key: years_used, slope (per year), slope_se, classification (or 'too few years').
+    """
+    rows = []
+    for k, g in df.dropna(subset=["gap", "gap_se"]).groupby(key, sort=True):
+        g = g[g["dis_n"].fillna(0) >= crit.min_disadvantaged_cohort]
+        if len(g) < min_years or (g["gap_se"] <= 0).any():
+            rows.append({key: k, "years_used": len(g), "slope": np.nan, "slope_se": np.nan,
+                         "trend": "too few years"})
+            continue
+        x = g["year"].to_numpy(float)
+        y = g["gap"].to_numpy(float)
+        w = 1.0 / g["gap_se"].to_numpy(float) ** 2
+        xm = np.sum(w * x) / np.sum(w)
+        sxx = np.sum(w * (x - xm) ** 2)
+        slope = np.sum(w * (x - xm) * (y - np.sum(w * y) / np.sum(w))) / sxx
+        se = np.sqrt(1.0 / sxx)
+        z = slope / se
+        trend = ("widening" if z > crit.z_threshold else "narrowing" if z < -crit.z_threshold
+                 else "no clear change")
+        rows.append({key: k, "years_used": len(g), "slope": slope, "slope_se": se, "trend": trend})
+    return pd.DataFrame(rows, columns=[key, "years_used", "slope", "slope_se", "trend"])
+
+
+def funnel(compared: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Funnel-plot data: each unit's change against its disadvantaged cohort, and 95% / 99.8% control limits.
+
+    The limits are centred on the cohort-weighted mean change and narrow as k / sqrt(n), with k estimated
+    from the units' own standard errors (median of se × sqrt(n)), so they apply to any measure.
+    """
+    pts = compared.dropna(subset=["change", "se_change"]).copy()
+    pts["cohort"] = pts[["dis_n_from", "dis_n_to"]].mean(axis=1)
+    pts = pts[pts["cohort"] > 0]
+    if pts.empty:
+        return pts, pd.DataFrame(columns=["cohort", "centre", "lo95", "hi95", "lo998", "hi998"])
+    centre = float(np.average(pts["change"], weights=pts["cohort"]))
+    k = float(np.median(pts["se_change"] * np.sqrt(pts["cohort"])))
+    n = np.unique(np.geomspace(max(pts["cohort"].min() * 0.8, 1), pts["cohort"].max() * 1.2, 80))
+    lim = pd.DataFrame({"cohort": n, "centre": centre})
+    for z, name in ((Z95, "95"), (Z998, "998")):
+        lim[f"lo{name}"] = centre - z * k / np.sqrt(n)
+        lim[f"hi{name}"] = centre + z * k / np.sqrt(n)
+    pts["outside95"] = (pts["change"] - centre).abs() > Z95 * k / np.sqrt(pts["cohort"])
+    pts["outside998"] = (pts["change"] - centre).abs() > Z998 * k / np.sqrt(pts["cohort"])
+    return pts, lim
