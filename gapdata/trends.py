@@ -39,6 +39,11 @@ def _group_se(value: pd.Series, n: pd.Series, lo: pd.Series | None, hi: pd.Serie
 
 def add_standard_errors(df: pd.DataFrame, measure: str, crit: Criteria) -> pd.DataFrame:
     """Add dis_se, oth_se and gap_se to a frame of school- or area-years (columns as in panel.school_panel)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return _add_se(df, measure, crit)
+
+
+def _add_se(df: pd.DataFrame, measure: str, crit: Criteria) -> pd.DataFrame:
     m = MEASURES[measure]
     sd = crit.score_sd.get(measure)
     out = df.copy()

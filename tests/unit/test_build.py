@@ -1,0 +1,88 @@
+"""Store build: atomic replacement, per-file summary, rejects kept, the file's own year winning."""
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from gapdata.build import BuildError, build_store
+from gapdata.cli import main
+from tests.unit.ks_fixtures import ks2_row, write_ks2
+
+
+@pytest.fixture
+def raw(tmp_path):
+    d = tmp_path / "raw"
+    d.mkdir()
+    write_ks2(d / "2018-2019_850_ks2final.csv")
+    (d / "README.md").write_text("notes")
+    return d
+
+
+def test_build_writes_store_and_summary(raw, tmp_path):
+    store = tmp_path / "s.duckdb"
+    rep = build_store(raw, store)
+    files = {f.file: f for f in rep.files}
+    f = files["2018-2019_850_ks2final.csv"]
+    assert (f.kind, f.rows_read, f.rows_loaded, f.rows_rejected, f.status) == ("ks2final", 4, 4, 0, "loaded")
+    assert files["README.md"].status == "ignored"
+    con = duckdb.connect(str(store), read_only=True)
+    assert con.execute("SELECT count(DISTINCT urn) FROM school_results").fetchone()[0] == 2
+    src = con.execute("SELECT sha256, rows_read FROM sources WHERE kind = 'ks2final'").fetchone()
+    assert len(src[0]) == 64 and src[1] == 4
+
+
+def test_failed_strict_build_leaves_previous_store_readable(raw, tmp_path):
+    store = tmp_path / "s.duckdb"
+    build_store(raw, store)
+    before = store.read_bytes()
+    (raw / "2017-2018_850_ks2final.csv").write_bytes(b"RECTYPE,LEA,URN,PTRWM_EXP\r\n1,850,1,\xff\r\n")
+    with pytest.raises(BuildError, match="2017-2018_850_ks2final.csv"):
+        build_store(raw, store, strict=True)
+    assert store.read_bytes() == before
+    assert not list(tmp_path.glob("s.duckdb.building*"))
+    con = duckdb.connect(str(store), read_only=True)
+    assert con.execute("SELECT count(*) FROM schools").fetchone()[0] == 2
+
+
+def test_bad_file_is_skipped_with_reason_and_rest_loads(raw, tmp_path):
+    (raw / "2017-2018_850_ks2final.csv").write_bytes(b"RECTYPE,LEA,URN,PTRWM_EXP\r\n1,850,1,\xff\r\n")
+    rep = build_store(raw, tmp_path / "s.duckdb")
+    bad = next(f for f in rep.files if f.file == "2017-2018_850_ks2final.csv")
+    assert bad.status == "skipped" and "UTF-8" in bad.message and "line 2" in bad.message
+
+
+def test_rejected_rows_are_kept_with_reason(raw, tmp_path):
+    write_ks2(raw / "2018-2019_850_ks2final.csv", [ks2_row(), ks2_row()])
+    store = tmp_path / "s.duckdb"
+    build_store(raw, store)
+    con = duckdb.connect(str(store), read_only=True)
+    rows = con.execute('SELECT file, line, "column", reason FROM rejects').fetchall()
+    assert rows == [("2018-2019_850_ks2final.csv", 3, "URN", rows[0][3])] and "duplicate" in rows[0][3]
+
+
+def test_the_file_whose_own_year_it_is_wins(raw, tmp_path):
+    # The 2018/19 file says 40% for 2017/18 (prior-year column); the 2017/18 file itself says 44%.
+    write_ks2(raw / "2017-2018_850_ks2final.csv", [ks2_row(rwm_d="44%")])
+    store = tmp_path / "s.duckdb"
+    build_store(raw, store)
+    con = duckdb.connect(str(store), read_only=True)
+    v = con.execute("SELECT value, source FROM school_results WHERE urn = 100001 AND year = 2018 "
+                    "AND measure = 'rwm_exp' AND grp = 'dis'").fetchall()
+    assert v == [(44.0, "2017-2018_850_ks2final.csv")]
+
+
+def test_empty_raw_dir_is_an_error(tmp_path):
+    (tmp_path / "raw").mkdir()
+    with pytest.raises(BuildError, match="no recognised data files"):
+        build_store(tmp_path / "raw", tmp_path / "s.duckdb")
+
+
+def test_cli_school_and_coverage(raw, tmp_path, capsys):
+    store = tmp_path / "s.duckdb"
+    assert main(["build", "--raw", str(raw), "--store", str(store), "--quiet"]) == 0
+    assert main(["school", "100001", "--store", str(store)]) == 0
+    out = capsys.readouterr().out
+    assert "Alpha Primary" in out and "rwm_exp" in out and "+27.0" in out  # 77 - 50
+    assert main(["coverage", "--store", str(store), "--json"]) == 0
+    assert '"schools": 2' in capsys.readouterr().out
+    assert main(["school", "999", "--store", str(store)]) == 1
