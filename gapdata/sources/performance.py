@@ -256,8 +256,9 @@ def read_performance(path: Path, layout: Layout, kind: str) -> ReadResult:
         df = con.execute(
             f"SELECT ? AS source, ? AS kind, ? AS level, CASE WHEN ? = 'england' THEN 'E92000001' ELSE lea END "
             f"AS area_code, NULL AS area_name, CASE WHEN ? = 'la' THEN TRY_CAST(lea AS INTEGER) END AS la_code, "
-            f"year, ? AS ks, measure, grp, value, {status} AS status, cohort FROM cells WHERE rectype = ?",
-            [path.name, k, level, level, level, layout.ks, rt],
+            f"year, ? AS ks, measure, grp, value, {status} AS status, cohort, ? AS file_year FROM cells "
+            f"WHERE rectype = ?",
+            [path.name, k, level, level, level, layout.ks, year, rt],
         ).fetchdf()
         area_frames.append(df)
     area = pd.concat(area_frames, ignore_index=True) if area_frames else pd.DataFrame()
