@@ -178,9 +178,7 @@ def read_performance(path: Path, layout: Layout, kind: str) -> ReadResult:
             rejects.append(Reject(path.name, int(line), "RECTYPE", rectype,
                                   f"unknown RECTYPE for {layout.ks.upper()} (expected "
                                   f"{', '.join(school_types + area_types)})"))
-    con.execute("CREATE TEMP TABLE keep (line BIGINT)")
-    if keep_school:
-        con.executemany("INSERT INTO keep VALUES (?)", [(x,) for x in keep_school])
+    con.execute("CREATE TEMP TABLE keep AS SELECT unnest(?::BIGINT[]) AS line", [keep_school])
 
     # Cells -> long form --------------------------------------------------------------------------
     selects, params = [], []
@@ -212,21 +210,23 @@ def read_performance(path: Path, layout: Layout, kind: str) -> ReadResult:
                               f"{_q(grp_pct)}), '%', '') AS DOUBLE) / 100) AS INTEGER)")
                 est = "true"
             selects.append(
-                f"SELECT _line, ? AS year, ? AS measure, ? AS grp, {_q(vcol)} AS v, "
-                f"{_q(lo) if lo else 'NULL'} AS lo, {_q(up) if up else 'NULL'} AS up, "
-                f"{cohort_sql} AS cohort, {est} AS cohort_estimated, ? AS column_name FROM raw"
+                f"{{'year': ?::INTEGER, 'measure': ?::VARCHAR, 'grp': ?::VARCHAR, 'column_name': ?::VARCHAR, "
+                f"'v': {_q(vcol)}, 'lo': {_q(lo) if lo else 'NULL::VARCHAR'}, "
+                f"'up': {_q(up) if up else 'NULL::VARCHAR'}, 'cohort': ({cohort_sql})::INTEGER, "
+                f"'cohort_estimated': {est}}}"
             )
             params += [y, spec.measure, spec.grp, vcol]
     if not selects:
         raise SourceError(path, f"no disadvantaged-pupil columns found (looked for e.g. {layout.specs[0].value})",
                           line=1)
+    # One scan of the file's rows: each row becomes a list of (measure, group) cells, then unnested.
     num = "TRY_CAST(replace(replace(trim({x}), '%', ''), ',', '') AS DOUBLE)"
     con.execute(
-        "CREATE TEMP TABLE cells AS SELECT c._line, trim(r.{rt}) AS rectype, trim(r.{urn}) AS urn, "
-        "trim(r.{lea}) AS lea, c.year, c.measure, c.grp, c.column_name, trim(c.v) AS v, "
-        "{nv} AS value, {nlo} AS lower, {nup} AS upper, c.cohort, c.cohort_estimated "
-        "FROM ({u}) c JOIN raw r USING (_line) JOIN keep k ON k.line = c._line".format(
-            rt=_q(col["RECTYPE"]), urn=_q(col["URN"]), lea=_q(col["LEA"]), u=" UNION ALL ".join(selects),
+        "CREATE TEMP TABLE cells AS SELECT _line, rectype, urn, lea, c.year, c.measure, c.grp, c.column_name, "
+        "trim(c.v) AS v, {nv} AS value, {nlo} AS lower, {nup} AS upper, c.cohort, c.cohort_estimated FROM ("
+        "SELECT r._line, trim(r.{rt}) AS rectype, trim(r.{urn}) AS urn, trim(r.{lea}) AS lea, unnest([{u}]) AS c "
+        "FROM raw r JOIN keep k ON k.line = r._line)".format(
+            rt=_q(col["RECTYPE"]), urn=_q(col["URN"]), lea=_q(col["LEA"]), u=", ".join(selects),
             nv=num.format(x="c.v"), nlo=num.format(x="c.lo"), nup=num.format(x="c.up")),
         params,
     )
