@@ -47,9 +47,9 @@ def main() -> None:
     print(f"{len(files)} performance-table files, {size:.0f} MiB, {args.schools} schools x {len(args.years)} years")
     bare = bare_read(files)
     store = out / "store.duckdb"
-    code = ("import sys, time, json; sys.path.insert(0, %r); from gapdata.build import build_store; "
-            "t = time.perf_counter(); r = build_store(%r, %r); print(json.dumps({'s': time.perf_counter() - t, "
-            "'rows': r.counts}))") % (str(ROOT), str(raw), str(store))
+    code = (f"import sys, time, json; sys.path.insert(0, {str(ROOT)!r}); from gapdata.build import build_store; "
+            f"t = time.perf_counter(); r = build_store({str(raw)!r}, {str(store)!r}); "
+            "print(json.dumps({'s': time.perf_counter() - t, 'rows': r.counts}))")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     info = json.loads(res.stdout.strip().splitlines()[-1])
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20  # KiB -> GiB
