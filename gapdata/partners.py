@@ -307,7 +307,7 @@ def champion_candidates(schools: pd.DataFrame, summary: pd.DataFrame, groups_col
     (dis_n > 0); any phase is welcome. Ranked by smallest gap, then highest disadvantaged result, then larger
     disadvantaged cohort (a surer figure), then URN. A group without a candidate gets one row with rank NA and
     reason "no school meets the criteria".
-    Columns: group, rank (nullable Int64), urn, name, phase, dis, gap, dis_n, reason.
+    Columns: group, rank and urn (nullable Int64), name, phase, dis, gap, dis_n, reason.
     """
     if groups_col not in schools.columns:
         raise ValueError(f"schools has no column {groups_col!r}")
@@ -336,6 +336,7 @@ def champion_candidates(schools: pd.DataFrame, summary: pd.DataFrame, groups_col
     none = pd.DataFrame({"group": empty_groups, "reason": "no school meets the criteria"})
     out = pd.concat([c[CHAMPION_COLUMNS], none.reindex(columns=CHAMPION_COLUMNS)], ignore_index=True)
     out["rank"] = out["rank"].astype("Int64")
+    out["urn"] = out["urn"].astype("Int64")
     out["_k"] = out["group"].astype(str)
     out = out.sort_values(["_k", "rank"], na_position="last", kind="stable").drop(columns="_k")
     return out.reset_index(drop=True)
