@@ -3,8 +3,8 @@
 IN11 "Level of development at age 5" = EYFSP good level of development (ks `eyfs`, measure `gld`);
 IN12 "Attainment at age 11" = KS2 % at the expected standard in reading, writing and maths (`ks2`, `rwm_exp`);
 IN13 "Attainment at age 16" = KS4 % with grade 5 or above in English and maths (`ks4`, `em95`). The files
-only say "Attainment at age 16" (unit Percentage); their England figures equal DfE's E&M 9-5 (2018/19: 43.2
-all pupils, 24.7 disadvantaged), so em95 is what they are.
+only say "Attainment at age 16" (unit Percentage); their England figures equal DfE's E&M grade 5+ (v2.0,
+2018/19: 43.4 all pupils, 24.8 disadvantaged, 50.1 others = DfE revised `pt_l2basics_95`), so em95 it is.
 
 Two layouts, matched by column name: v1.0/v2.0 (`Ind_code, Area_type, Area_code, Area_name, Time_period, SEB,
 Sex, Category_type, Category, Value, Unit …`) and v3.0 (`measure_code, area_type, area_code, area_name,
