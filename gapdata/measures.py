@@ -37,9 +37,19 @@ MEASURES: dict[str, Measure] = {m.key: m for m in [
     Measure("em94", "ks4", "English & maths grade 4+ (%)", "pp", "pct"),
     Measure("em95", "ks4", "English & maths grade 5+ (%)", "pp", "pct"),
     Measure("ebacc_aps", "ks4", "EBacc average point score", "points", "score"),
+    # Early years (LA level only; FSM = currently eligible for free school meals, not FSM6CLA1A).
+    Measure("gld", "eyfs", "Good level of development (%)", "pp", "pct", True),
+    Measure("comm_lang_lit", "eyfs", "At least expected in communication, language & literacy ELGs (%)", "pp",
+            "pct"),
+    Measure("elg_all", "eyfs", "At least expected in all early learning goals (%)", "pp", "pct"),
+    Measure("avg_elgs", "eyfs", "Average number of early learning goals at expected level", "points", "score"),
+    Measure("al_comm_lang", "eyfs", "Communication & language: at least expected (%)", "pp", "pct"),
+    Measure("al_literacy", "eyfs", "Literacy: at least expected (%)", "pp", "pct"),
+    Measure("al_maths", "eyfs", "Mathematics: at least expected (%)", "pp", "pct"),
 ]}
 
-KEY_STAGES = {"ks2": "Key stage 2 (age 11)", "ks4": "Key stage 4 (age 16)"}
+KEY_STAGES = {"ks2": "Key stage 2 (age 11)", "ks4": "Key stage 4 (age 16)"}  # with school-level results
+AREA_KEY_STAGES = {"eyfs": "Early years foundation stage (age 5)", **KEY_STAGES}
 
 
 def headline(ks: str) -> str:
