@@ -1,0 +1,557 @@
+"""Shared UI for every page: the store connection, ONE set of sidebar filters bound to the URL, the status
+line, and download buttons.
+
+Caching lives here, at the page edge (never in gapdata/): every cached query is keyed by the store's path,
+modification time and size, so a rebuilt store is picked up without restarting the app.
+"""
+from __future__ import annotations
+
+import importlib
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import streamlit as st
+from rapidfuzz import fuzz, process, utils
+
+from gapdata.measures import KEY_STAGES, MEASURES, NO_DATA_YEARS, for_ks, headline, year_label
+from gapdata.paths import raw_dir, store_path
+from gapdata.store import connect
+
+ALL_LAS = "All LAs in the store"
+ALL = "All"
+SHORT_KS = {"ks2": "KS2", "ks4": "KS4"}
+
+# Filter -> URL query parameter.
+PARAM = {"preset": "preset", "subregion": "sub", "la": "la", "group": "group", "ks": "ks", "measure": "measure",
+         "year_from": "from", "year_to": "to", "meeting": "meeting"}
+
+
+@dataclass
+class Filters:
+    """What the sidebar selects. `la_codes` is the effective list of LAs (all LAs of the preset/sub-region when
+    no LA is picked); `group` is None for all liaison groups; years are None when the store has none."""
+
+    preset: str
+    subregion: str | None
+    la_codes: list[int]
+    group: str | None
+    ks: str
+    measure: str
+    year_from: int | None
+    year_to: int | None
+    meeting_mode: bool
+    la_picked: list[int] = field(default_factory=list)
+    la_names: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def measure_label(self) -> str:
+        return MEASURES[self.measure].label
+
+    def selection_label(self) -> str:
+        """'Testshire, Sampleton' / 'South West: Devon' — for sentences about the selection."""
+        if self.la_picked or (self.subregion is None and self.preset == ALL_LAS):
+            names = [self.la_names.get(c, str(c)) for c in self.la_codes]
+            if not names:
+                return "the selected LAs"
+            return ", ".join(names) if len(names) <= 4 else f"{len(names)} LAs"
+        return f"{self.preset}: {self.subregion}" if self.subregion else self.preset
+
+
+# ------------------------------------------------------------------------------------------------ the store
+def store_file() -> Path:
+    return store_path()
+
+
+def store_key() -> str:
+    """Path, mtime and size of the store: the cache key that makes a rebuilt store visible."""
+    p = store_file()
+    s = p.stat()
+    return f"{s.st_mtime_ns}:{s.st_size}:{p}"
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _connection(key: str) -> duckdb.DuckDBPyConnection:
+    """One read-only DuckDB connection per store version, shared by every session."""
+    return connect(key.split(":", 2)[2], read_only=True)
+
+
+def get_con() -> duckdb.DuckDBPyConnection | None:
+    """This session's cursor on the shared read-only connection, or None when there is no store."""
+    if not store_file().exists():
+        return None
+    key = store_key()
+    held = st.session_state.get("_gw_cursor")
+    if held is not None and held[0] == key:
+        return held[1]
+    cur = _connection(key).cursor()
+    st.session_state["_gw_cursor"] = (key, cur)
+    return cur
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _query(key: str, sql: str, params: tuple) -> pd.DataFrame:
+    return _connection(key).cursor().execute(sql, list(params)).fetchdf()
+
+
+def query_df(sql: str, params: tuple | list = ()) -> pd.DataFrame:
+    """A parameterised query on the store, cached until the store changes."""
+    return _query(store_key(), sql, tuple(params))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _call(key: str, module: str, name: str, args: tuple, kwargs: tuple) -> Any:
+    fn = getattr(importlib.import_module(module), name)
+    return fn(_connection(key).cursor(), *args, **dict(kwargs))
+
+
+def cached(fn: Callable, *args: Any, **kwargs: Any) -> Any:
+    """`fn(con, *args, **kwargs)` for a gapdata function, cached until the store changes."""
+    return _call(store_key(), fn.__module__, fn.__name__, args, tuple(sorted(kwargs.items())))
+
+
+def build_panel() -> None:
+    """No store: say which command builds it, and offer to build it here with visible progress."""
+    p, raw = store_file(), raw_dir()
+    st.title("gapwatch — disadvantage gaps")
+    st.error(f"There is no data store yet at `{p}`.")
+    st.markdown(
+        "Build it from the folder of official files with **`make run`** (builds the store, then starts the app) or:\n\n"
+        f"```\npython -m gapdata build --raw {raw} --store {p}\n```")
+    if not raw.is_dir():
+        st.warning(f"The raw-data folder `{raw}` does not exist: set GAPDATA_RAW or pass --raw to the command above.")
+        return
+    if st.button(f"Build the store now from {raw}", type="primary"):
+        from gapdata.build import BuildError, build_store
+
+        files = [f for f in raw.rglob("*") if f.is_file()]
+        with st.status("Building the store…", expanded=True) as status:
+            bar = st.progress(0.0)
+            seen = [0]
+
+            def progress(path: Path) -> None:
+                seen[0] += 1
+                bar.progress(min(seen[0] / max(len(files), 1), 1.0), text=f"Reading {path.name}")
+
+            try:
+                report = build_store(raw, p, progress=progress)
+            except BuildError as exc:
+                status.update(label=f"Build failed: {exc}", state="error")
+                return
+            loaded = sum(f.status == "loaded" for f in report.files)
+            status.update(label=f"Store built: {loaded} files loaded in {report.seconds:.0f} s", state="complete")
+        st.button("Open the dashboard")
+
+
+# ------------------------------------------------------------------------------------------------ store facts
+def store_key_stages() -> list[str]:
+    df = query_df("SELECT DISTINCT ks FROM school_results WHERE grp = 'dis' AND value IS NOT NULL")
+    found = [k for k in KEY_STAGES if k in set(df["ks"])]
+    return found or list(KEY_STAGES)
+
+
+def store_years(ks: str) -> list[int]:
+    """Years with disadvantaged school-level results for a key stage, without years that are not comparable."""
+    df = query_df("SELECT DISTINCT year FROM school_results WHERE ks = ? AND grp = 'dis' AND value IS NOT NULL "
+                  "ORDER BY year", (ks,))
+    return [int(y) for y in df["year"] if int(y) not in NO_DATA_YEARS.get(ks, {})]
+
+
+def unavailable_years(ks: str, years: list[int]) -> dict[int, str]:
+    """Years inside the store's span (or just after it) that have no comparable results, with the reason."""
+    if not years:
+        return {}
+    return {y: why for y, why in NO_DATA_YEARS.get(ks, {}).items() if min(years) <= y <= max(years) + 3}
+
+
+def la_names() -> dict[int, str]:
+    """DfE LA code -> name, from the LA-code table, the register or the official LA rows (whichever has it)."""
+    df = query_df("""
+        SELECT la_code, coalesce(any_value(n1), any_value(n2), any_value(n3)) AS name FROM (
+            SELECT la_code, name AS n1, NULL AS n2, NULL AS n3 FROM la_codes
+            UNION ALL SELECT la_code, NULL, la_name, NULL FROM schools WHERE la_name IS NOT NULL
+            UNION ALL SELECT la_code, NULL, NULL, area_name FROM area_results
+                WHERE level = 'la' AND la_code IS NOT NULL AND area_name IS NOT NULL)
+        WHERE la_code IS NOT NULL GROUP BY la_code""")
+    return {int(r.la_code): str(r.name or r.la_code) for r in df.itertuples()}
+
+
+def store_las() -> list[int]:
+    """LAs with school-level results in the store."""
+    df = query_df("SELECT DISTINCT la_code FROM school_results WHERE la_code IS NOT NULL ORDER BY la_code")
+    return [int(x) for x in df["la_code"]]
+
+
+def _regions() -> Any | None:
+    try:
+        return importlib.import_module("geo.regions")
+    except Exception:  # noqa: BLE001 - another engineer's module: absent or not ready means "no presets"
+        return None
+
+
+@st.cache_data(show_spinner=False)
+def _presets() -> dict[str, Any]:
+    mod = _regions()
+    if mod is None:
+        return {}
+    try:
+        return dict(mod.load_presets())
+    except Exception:  # noqa: BLE001
+        return {}
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _preset_members(key: str, preset: str, year: int) -> pd.DataFrame:
+    """DataFrame[urn, subregion, la_code] of the store's schools inside a preset in `year`."""
+    from gapdata import membership
+
+    mod = _regions()
+    presets = _presets()
+    if mod is None or preset not in presets:
+        return pd.DataFrame(columns=["urn", "subregion", "la_code"])
+    con = _connection(key).cursor()
+    members = membership.subregion_membership(con, mod.resolve(presets[preset], year), year)
+    las = con.execute("SELECT urn, la_code FROM schools").fetchdf()
+    return members.merge(las, on="urn", how="left")
+
+
+def _liaison() -> Any | None:
+    try:
+        mod = importlib.import_module("geo.liaison")
+        return mod if hasattr(mod, "derive_groups") else None
+    except Exception:  # noqa: BLE001
+        return None
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _groups(key: str, la_codes: tuple[int, ...]) -> pd.DataFrame:
+    """DataFrame[urn, group]: liaison groups derived per LA (geo.liaison) for located schools."""
+    mod = _liaison()
+    empty = pd.DataFrame(columns=["urn", "group"])
+    if mod is None or not la_codes:
+        return empty
+    sch = _connection(key).cursor().execute(
+        "SELECT urn, name, la_code, phase, easting, northing, lon, lat, district_code, town FROM schools "
+        "WHERE easting IS NOT NULL AND la_code IN (SELECT unnest(?))", [list(la_codes)]).fetchdf()
+    if sch.empty:
+        return empty
+    try:
+        out = pd.concat([mod.derive_groups(g) for _, g in sch.groupby("la_code")])
+    except Exception:  # noqa: BLE001
+        return empty
+    return out[["urn", "group"]].astype({"group": str})
+
+
+def group_members(f: Filters) -> pd.DataFrame | None:
+    """DataFrame[urn, group] for the selected liaison group, or None when no group is selected."""
+    if f.group is None:
+        return None
+    g = _groups(store_key(), tuple(f.la_codes))
+    return g[g["group"] == f.group]
+
+
+# ------------------------------------------------------------------------------------------------ filters
+def _url(name: str) -> str | None:
+    v = st.query_params.get(PARAM[name])
+    return None if v is None else str(v)
+
+
+def _choose(key: str, name: str, options: list, default: Any, parse: Callable[[str], Any], first: bool,
+            warn: list[str], what: str, fmt: Callable[[Any], str] = str, why: Callable[[Any], str] | None = None):
+    """Put a valid value in st.session_state[key] before its widget is drawn.
+
+    First run of a session: from the URL when valid, else the default with a warning naming the parameter.
+    Later runs: keep the widget's value while it is still an option (options change with other filters).
+    """
+    if first:
+        raw = _url(name)
+        value = default
+        if raw is not None and raw != "":
+            try:
+                parsed = parse(raw)
+            except (ValueError, TypeError):
+                parsed = object()
+            if parsed in options:
+                value = parsed
+            else:
+                reason = why(parsed) if why else ""
+                warn.append(f"The link's {what} `{PARAM[name]}={raw}` is not available"
+                            f"{' (' + reason + ')' if reason else ''}: showing {fmt(default)} instead.")
+        st.session_state[key] = value
+    elif st.session_state.get(key) not in options:
+        st.session_state[key] = default
+
+
+def _year_default_from(years: list[int], year_to: int | None) -> int | None:
+    if year_to is None:
+        return None
+    earlier = [y for y in years if y < year_to]
+    if not earlier:
+        return year_to
+    return next((y for y in reversed(earlier) if y <= year_to - 2), earlier[0])
+
+
+MEETING_CSS = """<style>
+html, body, [data-testid="stAppViewContainer"] { font-size: 22px; }
+[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.25rem; }
+[data-testid="stCaptionContainer"] { font-size: 1.05rem; }
+h1 { font-size: 2.6rem !important; } h2 { font-size: 2.0rem !important; } h3 { font-size: 1.6rem !important; }
+[data-testid="stMetricValue"] { font-size: 2.6rem; }
+.block-container, [data-testid="stMainBlockContainer"] { max-width: 100% !important; padding-left: 1.5rem;
+  padding-right: 1.5rem; padding-top: 2rem; }
+</style>"""
+
+
+def meeting_requested() -> bool:
+    """`?meeting=1` in the URL (read before set_page_config, to start with the sidebar collapsed)."""
+    return str(st.query_params.get("meeting", "")).lower() in ("1", "true", "yes", "on")
+
+
+def filters() -> Filters:
+    """The one set of sidebar filters, drawn once per run (by dashboard.py) and bound to the URL both ways."""
+    held = st.session_state.get("_gw_filters")
+    if held is not None and held[0] == st.session_state.get("_gw_run"):
+        return held[1]
+    f = _draw_filters()
+    st.session_state["_gw_filters"] = (st.session_state.get("_gw_run"), f)
+    return f
+
+
+def new_run() -> None:
+    """Called first thing in every run of dashboard.py: filters are drawn afresh in this run."""
+    st.session_state["_gw_run"] = st.session_state.get("_gw_run", 0) + 1
+
+
+def _draw_filters() -> Filters:
+    first = "_gw_init" not in st.session_state
+    st.session_state["_gw_init"] = True
+    warn: list[str] = []
+    sb = st.sidebar
+    names = la_names()
+    sb.header("Filters")
+
+    # Region preset, sub-region and LA.
+    presets = _presets()
+    preset_opts = [ALL_LAS] + list(presets)
+    _choose("f_preset", "preset", preset_opts, ALL_LAS, str, first, warn, "region preset")
+    preset = sb.selectbox("Region preset", preset_opts, key="f_preset",
+                          help="Presets come from config (geo.regions). 'All LAs in the store' uses every LA loaded.")
+    if not presets:
+        sb.caption("Region presets are not available yet: every LA in the store is offered.")
+
+    ks_opts = store_key_stages()
+    _choose("f_ks", "ks", ks_opts, ks_opts[0], str, first, warn, "key stage")
+    years_key = st.session_state["f_ks"]
+    y_all = store_years(years_key)
+    ref_year = y_all[-1] if y_all else 0
+
+    members = pd.DataFrame(columns=["urn", "subregion", "la_code"])
+    if preset != ALL_LAS:
+        members = _preset_members(store_key(), preset, ref_year)
+    sub_opts = [ALL] + sorted(members["subregion"].dropna().astype(str).unique().tolist())
+    _choose("f_sub", "subregion", sub_opts, ALL, str, first, warn, "sub-region")
+    sub = sb.selectbox("Sub-region", sub_opts, key="f_sub", disabled=len(sub_opts) == 1)
+
+    if preset == ALL_LAS:
+        in_scope = store_las()
+    else:
+        m = members if sub == ALL else members[members["subregion"] == sub]
+        in_scope = sorted({int(c) for c in m["la_code"].dropna()})
+    la_label = {c: f"{names.get(c, c)} ({c})" for c in in_scope}
+    if first:
+        raw = _url("la")
+        picked: list[int] = []
+        if raw:
+            try:
+                picked = [int(x) for x in raw.split(",") if x.strip()]
+            except ValueError:
+                picked = [-1]
+            bad = [c for c in picked if c not in in_scope]
+            if bad:
+                warn.append(f"The link's LA list `la={raw}` names LAs not in this selection: showing all LAs of "
+                            "the selection instead.")
+                picked = []
+        st.session_state["f_la"] = picked
+    else:
+        st.session_state["f_la"] = [c for c in st.session_state.get("f_la", []) if c in in_scope]
+    la_picked = sb.multiselect("Local authority", in_scope, key="f_la", format_func=lambda c: la_label.get(c, str(c)),
+                               placeholder="All LAs in the selection")
+    la_codes = list(la_picked) or list(in_scope)
+
+    # Liaison group (derived by geo.liaison where available).
+    groups = _groups(store_key(), tuple(la_codes)) if _liaison() else pd.DataFrame(columns=["urn", "group"])
+    group_opts = [ALL] + sorted(groups["group"].dropna().unique().tolist())
+    _choose("f_group", "group", group_opts, ALL, str, first, warn, "liaison group")
+    group = sb.selectbox("Liaison group", group_opts, key="f_group", disabled=len(group_opts) == 1,
+                         help=None if len(group_opts) > 1 else "Liaison groups are not available for this selection.")
+
+    # Key stage, measure, years.
+    ks = sb.radio("Key stage", ks_opts, key="f_ks", format_func=lambda k: KEY_STAGES[k], horizontal=True)
+    m_opts = [m.key for m in for_ks(ks)]
+    _choose("f_measure", "measure", m_opts, headline(ks), str, first, warn, "measure",
+            fmt=lambda k: MEASURES[k].label if k in MEASURES else str(k),
+            why=lambda k: f"not a {SHORT_KS.get(ks, ks)} measure" if isinstance(k, str) else "")
+    measure = sb.selectbox("Measure", m_opts, key="f_measure", format_func=lambda k: MEASURES[k].label)
+
+    years = store_years(ks)
+    no_data = NO_DATA_YEARS.get(ks, {})
+
+    def year_why(y: Any) -> str:
+        return no_data.get(y, "no results for it in the store") if isinstance(y, int) else "not a year"
+
+    def fmt_year(y: Any) -> str:
+        return year_label(y) if isinstance(y, int) else "none"
+
+    y_to_default = years[-1] if years else None
+    _choose("f_to", "year_to", years, y_to_default, int, first, warn, "'to' year", fmt_year, year_why)
+    c1, c2 = sb.columns(2)
+    # The 'from' year options depend on 'to': read the current 'to' before drawing 'from'.
+    y_to = st.session_state.get("f_to")
+    from_opts = [y for y in years if y_to is not None and y < y_to] or ([y_to] if y_to is not None else [])
+    _choose("f_from", "year_from", from_opts, _year_default_from(years, y_to), int, first, warn, "'from' year",
+            fmt_year, year_why)
+    year_from = c1.selectbox("From", from_opts, key="f_from", format_func=fmt_year)
+    year_to = c2.selectbox("To", years, key="f_to", format_func=fmt_year)
+    gaps = unavailable_years(ks, years)
+    if gaps:
+        sb.caption("Not selectable: " + "; ".join(f"{year_label(y)} — {why}" for y, why in sorted(gaps.items())))
+    if not years:
+        sb.caption(f"No {SHORT_KS.get(ks, ks)} school results in the store.")
+
+    if first:
+        st.session_state["f_meeting"] = meeting_requested()
+    meeting = sb.toggle("Meeting mode", key="f_meeting",
+                        help="Larger type and full-width content for a projector; the sidebar starts collapsed.")
+    if meeting:
+        st.markdown(MEETING_CSS, unsafe_allow_html=True)
+
+    f = Filters(preset=preset, subregion=None if sub == ALL else sub, la_codes=la_codes,
+                group=None if group == ALL else group, ks=ks, measure=measure, year_from=year_from, year_to=year_to,
+                meeting_mode=bool(meeting), la_picked=list(la_picked), la_names=names)
+    _write_url(f)
+    for w in warn:
+        st.warning(w, icon="⚠️")
+    return f
+
+
+def filter_params(f: Filters) -> dict[str, str]:
+    """The URL query parameters that reopen exactly this view."""
+    out = {"preset": f.preset, "ks": f.ks, "measure": f.measure}
+    if f.subregion:
+        out["sub"] = f.subregion
+    if f.la_picked:
+        out["la"] = ",".join(str(c) for c in f.la_picked)
+    if f.group:
+        out["group"] = f.group
+    if f.year_from is not None:
+        out["from"] = str(f.year_from)
+    if f.year_to is not None:
+        out["to"] = str(f.year_to)
+    if f.meeting_mode:
+        out["meeting"] = "1"
+    return out
+
+
+def _write_url(f: Filters) -> None:
+    want = filter_params(f)
+    for name in PARAM.values():
+        if name not in want and name in st.query_params:
+            del st.query_params[name]
+    for k, v in want.items():
+        if st.query_params.get(k) != v:
+            st.query_params[k] = v
+
+
+# ------------------------------------------------------------------------------------------------ status line
+def status_text() -> str:
+    """'School results: Hampshire, Surrey · KS2 2016/17–2018/19 · KS4 2015/16–2018/19 · 11 files · …'."""
+    names = la_names()
+    las = store_las()
+    cov = query_df("""SELECT ks, min(year) AS y0, max(year) AS y1 FROM school_results
+                      WHERE grp = 'dis' AND value IS NOT NULL GROUP BY ks ORDER BY ks""")
+    files = query_df("""SELECT count(*) FILTER (WHERE status = 'loaded' AND kind IN ('ks2final', 'ks4final')) AS res,
+                               count(*) FILTER (WHERE status = 'loaded') AS loaded,
+                               count(*) FILTER (WHERE status = 'skipped') AS skipped FROM sources""").iloc[0]
+    if not las:
+        head = "School results: none loaded"
+    else:
+        shown = [names.get(c, str(c)) for c in las]
+        head = "School results: " + (", ".join(shown) if len(shown) <= 6 else f"{len(shown)} LAs")
+    parts = [head]
+    for r in cov.itertuples():
+        span = year_label(int(r.y0)) + ("" if r.y0 == r.y1 else "–" + year_label(int(r.y1)))
+        parts.append(f"{SHORT_KS.get(r.ks, r.ks)} {span}")
+    parts.append(f"{int(files['res'])} files")
+    other = int(files["loaded"]) - int(files["res"])
+    if other:
+        parts.append(f"LA/national context: {other} files")
+    if int(files["skipped"]):
+        parts.append(f"{int(files['skipped'])} files skipped (see About the data)")
+    return " · ".join(parts)
+
+
+def status_line(con: duckdb.DuckDBPyConnection | None = None) -> None:
+    """Which data are loaded, on every page (the connection argument is accepted for symmetry; queries are cached)."""
+    st.caption("📂 " + status_text())
+
+
+# ------------------------------------------------------------------------------------------------ downloads
+def to_excel(df: pd.DataFrame) -> bytes:
+    out = df.copy()
+    for c in out.columns:
+        if isinstance(out[c].dtype, pd.DatetimeTZDtype):
+            out[c] = out[c].dt.tz_localize(None)
+    out.columns = [str(c) for c in out.columns]
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as xl:
+        out.to_excel(xl, index=False, sheet_name="data")
+    return buf.getvalue()
+
+
+def download_buttons(df: pd.DataFrame, stem: str, label: str = "") -> None:
+    """CSV and Excel downloads of exactly the DataFrame shown."""
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", stem).strip("_") or "data"
+    c1, c2, _ = st.columns([1, 1, 4])
+    c1.download_button(f"⬇ CSV{' — ' + label if label else ''}", df.to_csv(index=False).encode("utf-8"),
+                       file_name=f"{safe}.csv", mime="text/csv", key=f"dl_csv_{safe}")
+    c2.download_button(f"⬇ Excel{' — ' + label if label else ''}", to_excel(df), file_name=f"{safe}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       key=f"dl_xlsx_{safe}")
+
+
+# ------------------------------------------------------------------------------------------------ school search
+_POSTCODE = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]?\s*\d?[A-Z]{0,2}$")
+
+
+def search_schools(index: pd.DataFrame, query: str, limit: int = 10, cutoff: float = 60.0) -> pd.DataFrame:
+    """Schools matching a name, URN, postcode or town, best first; tolerant of typos and partial names.
+
+    `index` needs urn, name, town, postcode. An exact URN comes first, then postcode-prefix matches, then fuzzy
+    matches (rapidfuzz WRatio over 'name town postcode'). Adds a `score` column (0–100, 101 for an exact URN).
+    """
+    q = (query or "").strip()
+    if not q or index.empty:
+        return index.head(0).assign(score=pd.Series(dtype=float))
+    hits: dict[int, float] = {}
+    if q.isdigit():
+        for u in index.loc[index["urn"] == int(q), "urn"]:
+            hits[int(u)] = 101.0
+    pc = q.upper().replace(" ", "")
+    if len(pc) >= 2 and _POSTCODE.match(q.upper()):
+        keys = index["postcode"].fillna("").str.upper().str.replace(" ", "", regex=False)
+        for u in index.loc[keys.str.startswith(pc), "urn"]:
+            hits.setdefault(int(u), 100.0)
+    text = (index["name"].fillna("") + " " + index["town"].fillna("") + " " + index["postcode"].fillna(""))
+    choices = dict(zip(index["urn"].astype(int), text))
+    for _, score, urn in process.extract(q, choices, scorer=fuzz.WRatio, processor=utils.default_process,
+                                         limit=limit * 3, score_cutoff=cutoff):
+        hits.setdefault(int(urn), float(score))
+    order = sorted(hits.items(), key=lambda kv: -kv[1])[:limit]
+    out = index.set_index("urn").loc[[u for u, _ in order]].reset_index()
+    out["score"] = [s for _, s in order]
+    return out

@@ -1,0 +1,385 @@
+"""School finder: search by name, URN, postcode or town; one profile per school at `?urn=…`."""
+from __future__ import annotations
+
+import html
+import importlib
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from gapdata import queries
+from gapdata.measures import MEASURES, NO_DATA_YEARS, SCHOOL_GAPS_SQL, for_ks, year_label
+from gapdata.values import code_meaning
+from pages import common
+
+COLOURS = {"dis": "#d95f02", "oth": "#1b65a6", "la": "#7570b3", "eng": "#555555", "school": "#d95f02"}
+
+f = common.filters()
+con = common.get_con()
+st.title("School finder")
+
+
+def _urn_from_url() -> int | None:
+    raw = st.query_params.get("urn")
+    if raw is None or raw == "":
+        return None
+    try:
+        urn = int(str(raw).strip())
+    except ValueError:
+        st.warning(f"The link's school `urn={raw}` is not a number: showing the search instead.", icon="⚠️")
+        _close()
+        return None
+    known = common.query_df("SELECT 1 FROM schools WHERE urn = ? UNION ALL "
+                            "SELECT 1 FROM school_results WHERE urn = ? LIMIT 1", (urn, urn))
+    if known.empty:
+        st.warning(f"The link's school `urn={urn}` is not in the store: showing the search instead.", icon="⚠️")
+        _close()
+        return None
+    return urn
+
+
+def _open(urn: int) -> None:
+    st.query_params["urn"] = str(urn)
+
+
+def _close() -> None:
+    if "urn" in st.query_params:
+        del st.query_params["urn"]
+
+
+# ---------------------------------------------------------------------------------------------- search
+def search_index() -> pd.DataFrame:
+    df = common.query_df("""SELECT urn, name, town, postcode, phase, la_code, la_name, status FROM schools
+                            ORDER BY name""")
+    names = common.la_names()
+    df["LA"] = [n if isinstance(n, str) and n else names.get(int(c), str(c)) if pd.notna(c) else ""
+                for n, c in zip(df["la_name"], df["la_code"])]
+    return df
+
+
+def search_section() -> None:
+    q = st.text_input("Search by school name, URN, postcode or town", key="school_q",
+                      placeholder="e.g. Crookham Junior, 115976, GU52 or Fleet — typos are fine")
+    if not q:
+        return
+    hits = common.search_schools(search_index(), q, limit=10)
+    if hits.empty:
+        st.info(f"No school in the store matches “{q}”. Try part of the name, the town or the start of the postcode.")
+        return
+    st.markdown(f"**{len(hits)} best matches** — choose one to open its profile:")
+    for r in hits.itertuples():
+        where = ", ".join(x for x in (r.town, r.postcode) if isinstance(x, str) and x)
+        label = f"{r.name} — {where} · {r.LA} · {r.phase or 'phase unknown'} · URN {r.urn}"
+        st.button(label, key=f"open_{r.urn}", on_click=_open, args=(int(r.urn),), width="stretch")
+
+
+def selection_table() -> None:
+    """The schools of the sidebar selection with their gap in the two years compared."""
+    ks_short = common.SHORT_KS.get(f.ks, f.ks)
+    st.subheader(f"Schools in {f.selection_label()} — {f.measure_label}")
+    if f.year_to is None:
+        st.info(f"There are no {ks_short} school results in the store, so there is nothing to list. Load "
+                f"{ks_short} performance-table files and rebuild the store (see About the data).")
+        return
+    years = sorted({f.year_from, f.year_to})
+    df = common.query_df(f"""
+        SELECT g.urn, s.name, s.town, s.phase, coalesce(s.la_code, g.la_code) AS la_code, g.year, g.dis, g.oth,
+               g.gap, g.dis_n, g.dis_status
+        FROM ({SCHOOL_GAPS_SQL}) g LEFT JOIN schools s USING (urn)
+        WHERE g.ks = ? AND g.measure = ? AND g.year IN (SELECT unnest(?))
+          AND coalesce(s.la_code, g.la_code) IN (SELECT unnest(?))""",
+                         (f.ks, f.measure, years, list(f.la_codes)))
+    members = common.group_members(f)
+    if members is not None:
+        df = df[df["urn"].isin(members["urn"])]
+    if df.empty:
+        span = " or ".join(year_label(y) for y in years)
+        st.info(f"No {ks_short} results for {f.selection_label()} in {span} are in the store — the files loaded "
+                "for this selection cover other years or key stages (see About the data for what is loaded).")
+        return
+    names = common.la_names()
+    lf, lt = year_label(f.year_from), year_label(f.year_to)
+    base = df.sort_values("year").groupby("urn").agg(name=("name", "last"), town=("town", "last"),
+                                                     phase=("phase", "last"), la_code=("la_code", "last"))
+    to = df[df["year"] == f.year_to].set_index("urn")
+    fr = df[df["year"] == f.year_from].set_index("urn")
+    out = pd.DataFrame({
+        "URN": base.index, "School": base["name"], "Town": base["town"],
+        "LA": base["la_code"].map(lambda c: names.get(int(c), str(c)) if pd.notna(c) else ""),
+        "Phase": base["phase"],
+        f"Disadvantaged {lt}": to["dis"].reindex(base.index),
+        f"Other {lt}": to["oth"].reindex(base.index),
+        f"Gap {lf}": fr["gap"].reindex(base.index) if f.year_from != f.year_to else None,
+        f"Gap {lt}": to["gap"].reindex(base.index),
+        f"Disadvantaged pupils {lt}": to["dis_n"].reindex(base.index),
+        "Status": to["dis_status"].reindex(base.index).fillna(""),
+    }).reset_index(drop=True)
+    if f.year_from == f.year_to:
+        out = out.drop(columns=[f"Gap {lf}"])
+    else:
+        out.insert(out.columns.get_loc(f"Gap {lt}") + 1, "Change", out[f"Gap {lt}"] - out[f"Gap {lf}"])
+    out = out.sort_values(f"Gap {lt}", ascending=False, na_position="last")
+    unit = MEASURES[f.measure].unit
+    fmt = "%.1f" if unit == "pp" else "%.2f"
+    st.caption(f"{len(out)} schools. Gap = other − disadvantaged ({'percentage points' if unit == 'pp' else 'points'});"
+               " positive = disadvantaged pupils behind. Largest gaps first. Open a school by searching above.")
+    st.dataframe(out, hide_index=True, width="stretch", height=min(38 + 35 * len(out), 560), column_config={
+        c: st.column_config.NumberColumn(c, format=fmt) for c in out.columns
+        if c.startswith(("Disadvantaged ", "Other ", "Gap ", "Change")) and "pupils" not in c})
+    common.download_buttons(out, f"schools_{f.ks}_{f.measure}_{f.year_from}_{f.year_to}", "this table")
+
+
+# ---------------------------------------------------------------------------------------------- profile
+def official(ks: str, la_code: int | None) -> pd.DataFrame:
+    """LA (preferring the school files' own LA rows) and England state-funded rows, dis and oth, by measure/year."""
+    df = common.query_df("""
+        SELECT CASE WHEN level = 'la' THEN 'la' ELSE 'eng' END AS area, kind, measure, year, grp, value
+        FROM area_results
+        WHERE ks = ? AND grp IN ('dis', 'oth') AND value IS NOT NULL
+          AND ((level = 'la' AND la_code = ?) OR (level = 'england' AND kind = 'england_state'))""",
+                         (ks, la_code if la_code is not None else -1))
+    if df.empty:
+        return pd.DataFrame(columns=["area", "measure", "year", "dis", "oth"])
+    df["rank"] = df["kind"].map({"la": 0, "england_state": 0, "ks4_la": 1}).fillna(2)
+    df = df.sort_values("rank").drop_duplicates(["area", "measure", "year", "grp"])
+    w = df.pivot_table(index=["area", "measure", "year"], columns="grp", values="value", aggfunc="first")
+    return w.reindex(columns=["dis", "oth"]).reset_index()
+
+
+def series(results: pd.DataFrame, off: pd.DataFrame, ks: str, measure: str) -> pd.DataFrame:
+    """One row per year from first to last with any figure; years without data stay as empty rows."""
+    r = results[results["measure"] == measure]
+    o = off[off["measure"] == measure]
+    years = set(r["year"].dropna().astype(int)) | set(o["year"].dropna().astype(int))
+    if not years:
+        return pd.DataFrame()
+    out = pd.DataFrame({"year": range(min(years), max(years) + 1)})
+    out = out.merge(r[["year", "dis", "oth", "gap", "dis_n", "oth_n", "dis_status", "oth_status"]], on="year",
+                    how="left")
+    for area in ("la", "eng"):
+        a = o[o["area"] == area][["year", "dis", "oth"]].rename(columns={"dis": f"{area}_dis", "oth": f"{area}_oth"})
+        out = out.merge(a, on="year", how="left")
+        out[f"{area}_gap"] = out[f"{area}_oth"] - out[f"{area}_dis"]
+    no_data = NO_DATA_YEARS.get(ks, {})
+    notes = []
+    for row in out.itertuples():
+        bits = []
+        if row.year in no_data:
+            bits.append(no_data[row.year])
+        for grp, code in (("disadvantaged", row.dis_status), ("other", row.oth_status)):
+            if isinstance(code, str) and code:
+                bits.append(f"{grp}: {code} — {code_meaning(code)}")
+        if pd.isna(row.dis) and pd.isna(row.oth) and not bits:
+            bits.append("no figure for this school this year")
+        notes.append("; ".join(bits))
+    out["note"] = notes
+    return out
+
+
+def charts(s: pd.DataFrame, ks: str, measure: str, la_name: str, big: bool) -> None:
+    m = MEASURES[measure]
+    ticks = dict(tickmode="array", tickvals=list(s["year"]), ticktext=[year_label(int(y)) for y in s["year"]])
+    font = dict(size=20 if big else 14)
+    no_data = NO_DATA_YEARS.get(ks, {})
+
+    def shade(fig: go.Figure) -> None:
+        for y in s["year"]:
+            if int(y) in no_data:
+                fig.add_vrect(x0=y - 0.45, x1=y + 0.45, fillcolor="#bbbbbb", opacity=0.25, line_width=0,
+                              annotation_text="no data", annotation_position="top left")
+
+    res = go.Figure()
+    for col, name, colour, dash in (("dis", "Disadvantaged (school)", COLOURS["dis"], "solid"),
+                                    ("oth", "Other pupils (school)", COLOURS["oth"], "solid"),
+                                    ("eng_dis", "Disadvantaged (England)", COLOURS["dis"], "dot"),
+                                    ("eng_oth", "Other pupils (England)", COLOURS["oth"], "dot")):
+        if s[col].notna().any():
+            res.add_trace(go.Scatter(x=s["year"], y=s[col], name=name, mode="lines+markers", connectgaps=False,
+                                     line=dict(color=colour, dash=dash, width=4 if dash == "solid" else 2),
+                                     marker=dict(size=10 if dash == "solid" else 6)))
+    shade(res)
+    res.update_layout(title=f"{m.label}: disadvantaged vs other pupils", xaxis=ticks, font=font, height=430,
+                      legend=dict(orientation="h", y=-0.18), margin=dict(l=10, r=10, t=60, b=10),
+                      yaxis_title="%" if m.unit == "pp" else "points")
+    gap = go.Figure()
+    for col, name, colour, dash in (("gap", "This school", COLOURS["school"], "solid"),
+                                    ("la_gap", la_name or "LA", COLOURS["la"], "dash"),
+                                    ("eng_gap", "England (state-funded)", COLOURS["eng"], "dot")):
+        if s[col].notna().any():
+            gap.add_trace(go.Scatter(x=s["year"], y=s[col], name=name, mode="lines+markers", connectgaps=False,
+                                     line=dict(color=colour, dash=dash, width=4 if dash == "solid" else 3),
+                                     marker=dict(size=10 if dash == "solid" else 7)))
+    shade(gap)
+    gap.add_hline(y=0, line_color="#999999", line_width=1)
+    gap.update_layout(title="Gap (other − disadvantaged; above 0 = disadvantaged behind)", xaxis=ticks, font=font,
+                      height=430, legend=dict(orientation="h", y=-0.18), margin=dict(l=10, r=10, t=60, b=10),
+                      yaxis_title="percentage points" if m.unit == "pp" else "points")
+    c1, c2 = st.columns(2)
+    c1.plotly_chart(res, width="stretch", key=f"res_{measure}")
+    c2.plotly_chart(gap, width="stretch", key=f"gap_{measure}")
+
+
+def table_of(s: pd.DataFrame, la_name: str) -> pd.DataFrame:
+    return pd.DataFrame({
+        "Year": s["year"].map(lambda y: year_label(int(y))), "Disadvantaged": s["dis"], "Other pupils": s["oth"],
+        "Gap": s["gap"], "Disadvantaged pupils": s["dis_n"], "Other pupils (n)": s["oth_n"],
+        f"{la_name or 'LA'} gap": s["la_gap"], "England gap": s["eng_gap"], "Note": s["note"]})
+
+
+def printable(sch: dict, ks: str, tables: dict[str, pd.DataFrame]) -> str:
+    """A self-contained one-page HTML profile; every data string is escaped."""
+    e = html.escape
+    facts = [("URN", sch.get("urn")), ("LA", sch.get("la_name_shown")), ("Phase", sch.get("phase")),
+             ("Ofsted", sch.get("ofsted")), ("% FSM", sch.get("pct_fsm")), ("Trust", sch.get("trust")),
+             ("Location", ", ".join(str(x) for x in (sch.get("town"), sch.get("postcode")) if x))]
+    rows = "".join(f"<tr><th>{e(k)}</th><td>{e('' if v is None or v != v else str(v))}</td></tr>" for k, v in facts)
+    parts = [f"<h1>{e(str(sch.get('name') or sch.get('urn')))}</h1><table class='facts'>{rows}</table>",
+             f"<p>{e(common.SHORT_KS.get(ks, ks))} results of disadvantaged (FSM6CLA1A) and other pupils. Gap = other "
+             "− disadvantaged; positive = disadvantaged pupils behind. “–” = no figure.</p>"]
+    for label, t in tables.items():
+        head = "".join(f"<th>{e(str(c))}</th>" for c in t.columns)
+        body = "".join("<tr>" + "".join(f"<td>{e(_cell(v))}</td>" for v in r) + "</tr>" for r in t.itertuples(False))
+        parts.append(f"<h2>{e(label)}</h2><table><tr>{head}</tr>{body}</table>")
+    parts.append(f"<p class='src'>{e(common.status_text())}. Source: DfE performance tables (OGL v3.0).</p>")
+    style = ("body{font-family:sans-serif;margin:1.5cm;font-size:10pt}h1{font-size:16pt}h2{font-size:12pt;"
+             "margin-top:1em}table{border-collapse:collapse;margin:.3em 0}td,th{border:1px solid #bbb;padding:2px "
+             "5px;text-align:left}.facts th{background:#eee}.src{color:#555;font-size:8pt}@page{size:A4}")
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{e(str(sch.get('name')))}</title>"
+            f"<style>{style}</style></head><body>{''.join(parts)}</body></html>")
+
+
+def _cell(v: object) -> str:
+    if v is None or (isinstance(v, float) and pd.isna(v)):
+        return "–"
+    if isinstance(v, float):
+        return f"{v:.2f}".rstrip("0").rstrip(".")
+    return str(v)
+
+
+def partners_section(urn: int, ks: str) -> None:
+    st.header("Potential partners")
+    try:
+        partners = importlib.import_module("gapdata.partners")
+        analytics = importlib.import_module("gapdata.analytics")
+    except ImportError:
+        st.info("The partner finder is not available yet.")
+        return
+    if f.year_to is None or ks != f.ks:
+        st.info(f"Choose {common.SHORT_KS.get(ks, ks)} in the sidebar to look for partners for this school.")
+        return
+    try:
+        a = common.cached(analytics.analyse, ks, f.measure, f.year_from, f.year_to)
+        sch = common.query_df("SELECT urn, name, phase, la_code, easting, northing, town, ofsted FROM schools")
+        sch = sch[sch["urn"].isin(a.schools["urn"])]
+        found = partners.partners_for(urn, sch, analytics.partner_summary(a))
+    except Exception as exc:  # noqa: BLE001 - another engineer's module: a failure must not break the profile
+        st.info(f"The partner finder could not run for this school: {exc}")
+        return
+    msg = found.attrs.get("message", "")
+    st.caption(f"Nearby schools showing best practice on {f.measure_label} ({year_label(f.year_to)}), nearest and "
+               "most similar first.")
+    if msg:
+        st.info(msg)
+    if len(found):
+        show = found[[c for c in ("rank", "urn", "name", "phase", "distance_km", "gap", "reason") if c in found]]
+        st.dataframe(show, hide_index=True, width="stretch",
+                     column_config={"reason": st.column_config.TextColumn("Why", width="large")})
+
+
+def profile(urn: int) -> None:
+    prof = common.cached(queries.school_profile, urn)
+    if prof is None:
+        st.warning(f"URN {urn} is not in the store.")
+        return
+    sch = dict(prof["school"])
+    names = common.la_names()
+    la_code = sch.get("la_code")
+    la_name = sch.get("la_name") or (names.get(int(la_code)) if la_code is not None else None) or ""
+    sch["la_name_shown"] = f"{la_name} ({la_code})" if la_code is not None else ""
+    st.button("← Back to search", on_click=_close)
+    st.header(sch.get("name") or f"URN {urn}")
+    bits = [f"URN {urn}", sch["la_name_shown"], sch.get("phase"), sch.get("type"),
+            f"status: {sch['status']}" if sch.get("status") else None]
+    st.caption(" · ".join(str(b) for b in bits if b))
+    c = st.columns(4)
+    c[0].metric("Ofsted", sch.get("ofsted") or "not known")
+    pct = sch.get("pct_fsm")
+    c[1].metric("% FSM (register)", f"{pct:.1f}%" if isinstance(pct, (int, float)) and pct == pct else "not known")
+    c[2].metric("Trust", sch.get("trust") or "none / not known")
+    where = ", ".join(x for x in (sch.get("town"), sch.get("postcode")) if x) or "not known"
+    c[3].metric("Location", where)
+
+    results = pd.DataFrame(prof["results"])
+    if results.empty:
+        st.info("The store has no results for this school (it may be new, closed, or outside the files loaded).")
+        return
+    have = list(dict.fromkeys(results["ks"]))
+    ks = f.ks if f.ks in have else have[0]
+    if ks != f.ks:
+        st.info(f"This school has no {common.SHORT_KS.get(f.ks, f.ks)} results in the store; showing "
+                f"{common.SHORT_KS.get(ks, ks)}.")
+    results = results[results["ks"] == ks]
+    off = official(ks, la_code)
+    has = results.dropna(subset=["dis", "oth"], how="all")["measure"].unique()
+    measures = [m.key for m in for_ks(ks) if m.key in has]
+    if f.measure in measures:
+        measures.remove(f.measure)
+        measures.insert(0, f.measure)
+    missing = [MEASURES[m.key].label for m in for_ks(ks) if m.key not in measures]
+    st.subheader(f"{common.SHORT_KS.get(ks, ks)} results: disadvantaged vs other pupils, year by year")
+    st.caption("Solid lines: this school. Dotted: England (state-funded). Dashed: the LA. Grey bands and breaks in "
+               "a line are years without data — never joined up.")
+    tables: dict[str, pd.DataFrame] = {}
+    long = []
+    if not measures:
+        st.info("Every figure for this school is suppressed or missing (see the codes on About the data).")
+    tabs = st.tabs([MEASURES[m].label for m in measures]) if measures else []
+    for tab, m in zip(tabs, measures):
+        with tab:
+            s = series(results, off, ks, m)
+            charts(s, ks, m, la_name, f.meeting_mode)
+            t = table_of(s, la_name)
+            tables[MEASURES[m].label] = t
+            long.append(t.assign(Measure=MEASURES[m].label))
+            fmt = "%.1f" if MEASURES[m].unit == "pp" else "%.2f"
+            st.dataframe(t, hide_index=True, width="stretch", column_config={
+                col: st.column_config.NumberColumn(col, format=fmt) for col in t.columns
+                if col in ("Disadvantaged", "Other pupils", "Gap") or col.endswith(" gap")} | {
+                "Note": st.column_config.TextColumn("Note", width="large")})
+    if missing:
+        st.caption("No figures for this school: " + "; ".join(missing) + ".")
+
+    st.subheader("History")
+    links = prof["links"]
+    if not links:
+        st.markdown("No predecessor or successor schools are recorded in the register loaded "
+                    "(academy conversions appear here when the GIAS links file is loaded).")
+    for ln in links:
+        lu = ln.get("link_urn")
+        label = f"{ln.get('link_type') or 'Linked'}: {ln.get('link_name') or 'URN ' + str(lu)} (URN {lu})"
+        if ln.get("link_date"):
+            label += f", {ln['link_date']}"
+        st.button(label, key=f"link_{lu}", on_click=_open, args=(int(lu),))
+        st.caption(f"Link: ?urn={lu}")
+
+    partners_section(urn, ks)
+
+    st.subheader("Download this profile")
+    if long:
+        flat = pd.concat(long, ignore_index=True)
+        flat.insert(0, "URN", urn)
+        flat.insert(1, "School", sch.get("name"))
+        c1, c2, _ = st.columns([1, 1, 3])
+        c1.download_button("⬇ Profile CSV", flat.to_csv(index=False).encode("utf-8"), file_name=f"school_{urn}.csv",
+                           mime="text/csv", key="dl_profile_csv")
+        c2.download_button("⬇ Printable profile (HTML)", printable(sch, ks, tables).encode("utf-8"),
+                           file_name=f"school_{urn}.html", mime="text/html", key="dl_profile_html")
+
+
+urn = _urn_from_url()
+if urn is not None:
+    profile(urn)
+else:
+    search_section()
+    selection_table()
