@@ -22,7 +22,8 @@ from gapdata.sources.base import ReadResult, Reject, SourceError, read_text
 KIND = "codepoint"
 COLUMNS = ["postcode_key", "easting", "northing", "district_code"]
 OS_ORDER = ("Postcode", "Positional_quality_indicator", "Eastings", "Northings", "Country_code",
-            "NHS_regional_HA_code", "NHS_HA_code", "Admin_county_code", "Admin_district_code", "Admin_ward_code")
+            "NHS_regional_HA_code", "NHS_HA_code", "Admin_county_code", "Admin_district_code",
+            "Admin_ward_code")
 HEADERS_FILE = "Code-Point_Open_Column_Headers.csv"
 _POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?\s*[0-9][A-Z]{2}$")
 
@@ -106,7 +107,8 @@ def read(path: Path) -> ReadResult:
             res.rejects.append(Reject(path.name, int(i) + 1, "Eastings", raw["eastings"].iat[i],
                                       "postcode has no coordinates (Eastings/Northings 0 or blank)"))
     ok = ~(bad_pc | no_xy)
-    district = raw["admin_district_code"].str.strip() if "admin_district_code" in raw else pd.Series("", raw.index)
+    district = (raw["admin_district_code"].str.strip() if "admin_district_code" in raw
+                else pd.Series("", index=raw.index))
     out = pd.DataFrame({
         "postcode_key": pc[ok].str.replace(r"\s+", "", regex=True).str.upper(),
         "easting": e[ok].astype(float),
@@ -119,12 +121,13 @@ def read(path: Path) -> ReadResult:
 
 
 def read_postcodes(paths: Iterable[Path]) -> pd.DataFrame:
-    """All postcodes of several area files: postcode_key, easting, northing, district_code (last file wins)."""
+    """Postcodes of several area files: postcode_key, easting, northing, district_code (last file wins)."""
     frames = [read(Path(p)).tables["postcodes"] for p in paths]
     if not frames:
         return pd.DataFrame({c: pd.Series(dtype="float64" if c in ("easting", "northing") else "object")
                              for c in COLUMNS})
-    return pd.concat(frames, ignore_index=True).drop_duplicates("postcode_key", keep="last").reset_index(drop=True)
+    out = pd.concat(frames, ignore_index=True).drop_duplicates("postcode_key", keep="last")
+    return out.reset_index(drop=True)
 
 
 def geocode(schools: pd.DataFrame, postcodes: pd.DataFrame) -> pd.DataFrame:

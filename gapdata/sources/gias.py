@@ -4,7 +4,7 @@ Any subset of the GIAS columns is accepted: only `URN` and `EstablishmentName` a
 matched by name, case-insensitively and ignoring spaces (`LA (code)` = `la(code)`). Extracts quote every
 field, numbers included, and write dates as dd-mm-yyyy. Rows with more fields than the header (extra
 `Linked establishments` values in some extracts) are read up to the header's width. GIAS downloads are
-Windows-1252 (byte 0x92 for a curly apostrophe, 0xE0 for 'a grave'); files that are valid UTF-8 are read as UTF-8.
+Windows-1252 (byte 0x92 for a curly apostrophe, 0xE0 for 'a grave'); valid UTF-8 files are read as UTF-8.
 
 Phase is normalised for comparisons: Primary and Middle deemed primary -> Primary; Secondary and Middle
 deemed secondary -> Secondary; All-through; any special-school type (e.g. "Community special school",
@@ -62,7 +62,7 @@ def _norm(name: str) -> str:
 
 
 def read_gias_csv(path: Path) -> tuple[list[str], list[list[str]], str]:
-    """Header, rows and encoding of a GIAS CSV. GIAS downloads are Windows-1252; copies may be UTF-8 (BOM or not).
+    """Header, rows and encoding of a GIAS CSV. GIAS downloads are Windows-1252; copies may be UTF-8.
 
     UTF-8 is tried first (any valid UTF-8 file decodes as it was written), then Windows-1252.
     """
@@ -136,7 +136,7 @@ def read(path: Path) -> ReadResult:
     for i, h in enumerate(header):
         pos.setdefault(_norm(h), i)
     col = {k: next((pos[c] for c in names if c in pos), None) for k, names in _SOURCE.items()}
-    missing = [header_name for k, header_name in (("urn", "URN"), ("name", "EstablishmentName")) if col[k] is None]
+    missing = [label for k, label in (("urn", "URN"), ("name", "EstablishmentName")) if col[k] is None]
     if missing:
         raise SourceError(path, f"not a GIAS extract: no {' or '.join(missing)} column")
     res = ReadResult(kind=KIND, path=path)

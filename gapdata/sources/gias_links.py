@@ -26,7 +26,7 @@ def sniff(path: Path) -> bool:
 
 
 def parse_date(text: str) -> date | None:
-    """'31-08-2021' (GIAS dd-mm-yyyy, also with '/') -> date; blank -> None; anything else raises ValueError."""
+    """'31-08-2021' (GIAS dd-mm-yyyy, or with '/') -> date; blank -> None; anything else: ValueError."""
     t = text.strip()
     if not t:
         return None

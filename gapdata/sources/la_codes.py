@@ -32,7 +32,8 @@ from gapdata.sources.base import ReadResult, Reject, SourceError, header_of, rea
 
 KIND = "la_codes"
 COLUMNS = ["la_code", "gss", "name", "valid_from", "valid_to", "region_code"]
-DEFAULT_FILES = ("lookup_dfe_EnglishLaNameCodes.csv", "lookup_dfe_las.csv", "lookup_onsvisual_la_changes_2018-2025.csv")
+DEFAULT_FILES = ("lookup_dfe_EnglishLaNameCodes.csv", "lookup_dfe_las.csv",
+                 "lookup_onsvisual_la_changes_2018-2025.csv")
 
 _GSS = re.compile(r"^[EWSN]\d{8}$")
 _PRE_LGR = re.compile(r"pre[\s-]*lgr\s*\(?(\d{4})\)?", re.IGNORECASE)
@@ -40,9 +41,19 @@ _LAS_COLS = {"NEW_LA_CODE", "OLD_LA_CODE", "DATE_OF_OPERATION"}
 _CHANGES_COLS = {"OLDCD", "NEWCD", "TYPE", "START"}
 
 
+def _names_columns(header: list[str]) -> tuple[int | None, int | None]:
+    """(DfE code, GSS code) column indexes of the dfeR names file, from upper-cased names. The ONS column's
+    name ends "... code on GIAS", so the DfE column is the GIAS code column that does not mention ONS/GSS."""
+    def ons(h: str) -> bool:
+        return ("ONS" in h or "GSS" in h) and "CODE" in h
+
+    i_code = next((i for i, h in enumerate(header) if "GIAS" in h and "CODE" in h and not ons(h)), None)
+    i_gss = next((i for i, h in enumerate(header) if i != i_code and ons(h)), None)
+    return i_code, i_gss
+
+
 def _is_names(header: list[str]) -> bool:
-    return any("GIAS" in h and "CODE" in h for h in header) and any(
-        ("ONS" in h or "GSS" in h) and "CODE" in h and "GIAS" not in h.split("(")[0] for h in header)
+    return None not in _names_columns(header)
 
 
 def _layout(path: Path) -> str | None:
@@ -57,7 +68,7 @@ def _layout(path: Path) -> str | None:
 
 
 def sniff(path: Path) -> bool:
-    """The dfeR LA-name/code lookup or the dfeR `las.csv` list (the ONS changes file is read as a companion)."""
+    """The dfeR LA-name/code lookup or dfeR `las.csv` (the ONS changes file is read as a companion)."""
     return Path(path).suffix.lower() == ".csv" and _layout(path) in ("names", "las")
 
 
@@ -93,10 +104,9 @@ def _date(text: str) -> date | None:
 def _read_names(path: Path, rejects: list[Reject]) -> list[dict]:
     header, rows = read_csv_rows(path)
     up = [h.upper() for h in header]
-    i_code = _col(up, path, "GIAS", "CODE")
-    i_gss = next((i for i, h in enumerate(up) if i != i_code and ("ONS" in h or "GSS" in h) and "CODE" in h), None)
-    if i_gss is None:
-        raise SourceError(path, "no ONS/GSS code column")
+    i_code, i_gss = _names_columns(up)
+    if i_code is None or i_gss is None:
+        raise SourceError(path, "needs a GIAS LA code column and an ONS/GSS code column")
     i_name = _col(up, path, "NAME")
     out = []
     for n, row in enumerate(rows, start=2):
@@ -104,7 +114,8 @@ def _read_names(path: Path, rejects: list[Reject]) -> list[dict]:
             continue
         code = _int(_cell(row, i_code))
         if code is None:
-            rejects.append(Reject(path.name, n, header[i_code], _cell(row, i_code), "LA code is not a number"))
+            rejects.append(Reject(path.name, n, header[i_code], _cell(row, i_code),
+                                  "LA code is not a number"))
             continue
         name = _cell(row, i_name) or None
         m = _PRE_LGR.search(name or "")
@@ -150,7 +161,8 @@ def _read_changes(path: Path) -> list[dict]:
         start = _int(_cell(row, idx["START"]))
         if start is not None:
             out.append({"old": _gss(_cell(row, idx["OLDCD"])), "new": _gss(_cell(row, idx["NEWCD"])),
-                        "type": _cell(row, idx["TYPE"]).lower(), "start": start, "name": _cell(row, i_name) or None})
+                        "type": _cell(row, idx["TYPE"]).lower(), "start": start,
+                        "name": _cell(row, i_name) or None})
     return out
 
 

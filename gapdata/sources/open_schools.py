@@ -1,5 +1,5 @@
-"""A plain list of open schools (`urn, name, open_date, town, postcode`), e.g. the DfE register-trainee-teachers
-GIAS extract `dfe_gias_open_statefunded_schools_20250711.csv`.
+"""A plain list of open schools (`urn, name, open_date, town, postcode`), e.g. the GIAS extract kept by
+DfE's register-trainee-teachers service (`dfe_gias_open_statefunded_schools_20250711.csv`).
 
 It has no LA, phase or coordinates: rows load into `schools` with those NULL and located_by NULL, to be
 located later by postcode (Code-Point Open) and given an LA from other sources. `open_date` is not a store

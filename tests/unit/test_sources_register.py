@@ -25,7 +25,7 @@ def _q(*cells: str) -> str:
     return ",".join(f'"{c}"' for c in cells)
 
 
-# ---------------------------------------------------------------- independent BNG -> WGS84 (OS guide formulas)
+# ------------------------------------------------- independent BNG -> WGS84 (OS guide formulas)
 
 def _os_inverse_tm(e: float, n: float) -> tuple[float, float]:
     """OSGB36 latitude, longitude (radians) of a grid point: the inverse Transverse Mercator of the
@@ -86,7 +86,8 @@ def test_independent_bng_formula_reproduces_the_os_worked_example():
     assert math.degrees(lam) == pytest.approx(1 + 43 / 60 + 4.5177 / 3600, abs=1e-7)
 
 
-@pytest.mark.parametrize("e, n", [(530000, 180000), (472080, 139716), (200000, 50000), (651409.903, 313177.27)])
+@pytest.mark.parametrize("e, n", [(530000, 180000), (472080, 139716), (200000, 50000),
+                                  (651409.903, 313177.27)])
 def test_bng_to_lonlat_agrees_with_the_os_formulas(e, n):
     lon, lat = codepoint.bng_to_lonlat([e], [n])
     exp_lon, exp_lat = _os_bng_to_wgs84(e, n)
@@ -101,7 +102,8 @@ def test_bng_530000_180000_is_central_london():
 
 # ---------------------------------------------------------------- LA codes
 
-NAMES_HEADER = ("English local authority (LA) name,Get Information about Schools (GIAS) local authority (LA) code,"
+NAMES_HEADER = ("English local authority (LA) name,"
+                "Get Information about Schools (GIAS) local authority (LA) code,"
                 "Office for National Statistics (ONS) local authority (LA) code (also known as Government "
                 "Statistical Service (GSS) local authority (LA) code on GIAS)")
 LAS_HEADER = ("new_la_code,la_name,date_of_operation,date_of_termination,parent_geography_code,entity_code,"
@@ -131,14 +133,16 @@ def _la_folder(folder: Path, with_las: bool = True, with_changes: bool = True) -
             LAS_HEADER,
             "E08000016,Barnsley,01/01/2009,,E12000003,E08,Metropolitan Districts,live,370",
             "E10000001,Bedfordshire,01/01/2009,31/03/2009,E12000006,E10,Counties,terminated,x",
-            "E10000005,Cornwall and Isles of Scilly,01/01/2009,31/03/2009,E12000009,E10,Counties,terminated,x",
+            "E10000005,Cornwall and Isles of Scilly,01/01/2009,31/03/2009,E12000009,E10,Counties,"
+            "terminated,x",
             "E06000060,Buckinghamshire,01/04/2020,,E12000008,E06,Unitary Authorities,live,825",
             "E10000002,Buckinghamshire,01/01/2009,31/03/2020,E12000008,E10,Counties,terminated,825",
             "E10000009,Dorset,01/01/2009,31/03/2019,E12000009,E10,Counties,terminated,835",
             "E06000029,Poole,01/01/2009,31/03/2019,E12000009,E06,Unitary Authorities,terminated,836",
             "E06000028,Bournemouth,01/01/2009,31/03/2019,E12000009,E06,Unitary Authorities,terminated,837",
             "E06000059,Dorset,01/04/2019,,E12000009,E06,Unitary Authorities,live,838",
-            'E06000058,"Bournemouth, Christchurch and Poole",01/04/2019,,E12000009,E06,Unitary Authorities,live,839',
+            'E06000058,"Bournemouth, Christchurch and Poole",01/04/2019,,E12000009,E06,'
+            'Unitary Authorities,live,839',
             "E10000014,Hampshire,01/01/2009,,E12000008,E10,Counties,live,850",
             "E10000021,Northamptonshire,01/01/2009,31/03/2021,E12000004,E10,Counties,terminated,928",
             "E06000066,Somerset,01/04/2023,,E12000009,E06,Unitary Authorities,live,933",
@@ -304,9 +308,10 @@ def test_gias_zero_or_blank_coordinates_are_not_located_and_blank_numbers_are_mi
     res = gias.read(p)
     df = res.tables["schools"].set_index("urn")
     for urn in (1, 2):
-        assert pd.isna(df.loc[urn, "easting"]) and pd.isna(df.loc[urn, "lon"]) and pd.isna(df.loc[urn, "located_by"])
+        assert df.loc[[urn], ["easting", "lon", "located_by"]].isna().all(axis=None)
     assert pd.isna(df.loc[1, "pupils"]) and pd.isna(df.loc[1, "pct_fsm"])  # blank is missing, never 0
-    assert df.loc[3, "pupils"] == 0 and pd.isna(df.loc[3, "pct_fsm"])      # a real 0 stays 0; a code is missing
+    # a real 0 stays 0; a code is missing
+    assert df.loc[3, "pupils"] == 0 and pd.isna(df.loc[3, "pct_fsm"])
     assert df.loc[3, "located_by"] == "gias"
     assert res.rejects == []  # SUPP is a known code, blanks are normal
 
@@ -339,7 +344,8 @@ def test_gias_long_rows_and_windows_1252(tmp_path):
              _gias_row(urn="2", name="St Paul\u2019s CofE Primary") + ',"Does not have links"']
     p = _write(tmp_path / "g.csv", lines, crlf=True, encoding="cp1252")
     res = gias.read(p)
-    assert res.tables["schools"]["name"].tolist() == ["St Thomas \u00e0 Becket Primary", "St Paul\u2019s CofE Primary"]
+    assert res.tables["schools"]["name"].tolist() == ["St Thomas \u00e0 Becket Primary",
+                                                      "St Paul\u2019s CofE Primary"]
     assert any("windows-1252" in n for n in res.notes) and any("more fields" in n for n in res.notes)
 
 
@@ -471,14 +477,15 @@ def test_codepoint_read_skips_postcodes_without_coordinates(tmp_path):
     assert df.postcode_key.tolist() == ["BA10AQ", "BS105AA"]
     assert df.iloc[0][["easting", "northing"]].tolist() == [375350.0, 164483.0]
     assert df.district_code.tolist() == ["E06000022", "E06000023"]
-    assert [(r.line, r.value) for r in res.rejects] == [(3, "0")] and (res.rows_read, res.rows_loaded) == (3, 2)
+    assert [(r.line, r.value) for r in res.rejects] == [(3, "0")]
+    assert (res.rows_read, res.rows_loaded) == (3, 2)
 
 
 def test_codepoint_uses_the_os_headers_file_for_column_order(tmp_path):
-    _write(tmp_path / codepoint.HEADERS_FILE, ["PC,PQ,NO,EA,CY,RH,LH,CC,DC,WC",
-                                               "Postcode,Positional_quality_indicator,Northings,Eastings,"
-                                               "Country_code,NHS_regional_HA_code,NHS_HA_code,Admin_county_code,"
-                                               "Admin_district_code,Admin_ward_code"])
+    _write(tmp_path / codepoint.HEADERS_FILE, [
+        "PC,PQ,NO,EA,CY,RH,LH,CC,DC,WC",
+        "Postcode,Positional_quality_indicator,Northings,Eastings,Country_code,NHS_regional_HA_code,"
+        "NHS_HA_code,Admin_county_code,Admin_district_code,Admin_ward_code"])
     p = _write(tmp_path / "zz.csv", ['"BA1 0AQ",10,164483,375350,"E92000001","","","","E06000022",""'])
     row = codepoint.read(p).tables["postcodes"].iloc[0]
     assert (row.easting, row.northing) == (375350.0, 164483.0)
@@ -518,7 +525,7 @@ def test_geocode_fills_only_unlocated_schools(tmp_path):
     assert out.loc[2, "located_by"] == "postcode" and out.loc[2, "northing"] == 179500.0  # 0 E/N = unlocated
     assert out.loc[3, "located_by"] == "none" and pd.isna(out.loc[3, "easting"])
     assert out.loc[5, "located_by"] == "none"
-    assert out.loc[4, "located_by"] == "gias" and out.loc[4, "easting"] == 472080.0 and out.loc[4, "lon"] == -0.97
+    assert tuple(out.loc[4, ["located_by", "easting", "lon"]]) == ("gias", 472080.0, -0.97)
     pd.testing.assert_frame_equal(schools, before)  # the input is not modified
 
 
