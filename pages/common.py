@@ -339,7 +339,7 @@ def _draw_filters() -> Filters:
     presets = _presets()
     preset_opts = [ALL_LAS] + list(presets)
     _choose("f_preset", "preset", preset_opts, ALL_LAS, str, first, warn, "region preset")
-    preset = sb.selectbox("Region preset", preset_opts, key="f_preset",
+    preset = sb.selectbox("Region preset", preset_opts, key="f_preset", on_change=_clear_warnings,
                           help="Presets come from config (geo.regions). 'All LAs in the store' uses every LA loaded.")
     if not presets:
         sb.caption("Region presets are not available yet: every LA in the store is offered.")
@@ -355,7 +355,7 @@ def _draw_filters() -> Filters:
         members = _preset_members(store_key(), preset, ref_year)
     sub_opts = [ALL] + sorted(members["subregion"].dropna().astype(str).unique().tolist())
     _choose("f_sub", "subregion", sub_opts, ALL, str, first, warn, "sub-region")
-    sub = sb.selectbox("Sub-region", sub_opts, key="f_sub", disabled=len(sub_opts) == 1)
+    sub = sb.selectbox("Sub-region", sub_opts, key="f_sub", on_change=_clear_warnings, disabled=len(sub_opts) == 1)
 
     if preset == ALL_LAS:
         in_scope = store_las()
@@ -379,7 +379,8 @@ def _draw_filters() -> Filters:
         st.session_state["f_la"] = picked
     else:
         st.session_state["f_la"] = [c for c in st.session_state.get("f_la", []) if c in in_scope]
-    la_picked = sb.multiselect("Local authority", in_scope, key="f_la", format_func=lambda c: la_label.get(c, str(c)),
+    la_picked = sb.multiselect("Local authority", in_scope, key="f_la", on_change=_clear_warnings,
+                               format_func=lambda c: la_label.get(c, str(c)),
                                placeholder="All LAs in the selection")
     la_codes = list(la_picked) or list(in_scope)
 
@@ -387,16 +388,19 @@ def _draw_filters() -> Filters:
     groups = _groups(store_key(), tuple(la_codes)) if _liaison() else pd.DataFrame(columns=["urn", "group"])
     group_opts = [ALL] + sorted(groups["group"].dropna().unique().tolist())
     _choose("f_group", "group", group_opts, ALL, str, first, warn, "liaison group")
-    group = sb.selectbox("Liaison group", group_opts, key="f_group", disabled=len(group_opts) == 1,
+    group = sb.selectbox("Liaison group", group_opts, key="f_group", on_change=_clear_warnings,
+                         disabled=len(group_opts) == 1,
                          help=None if len(group_opts) > 1 else "Liaison groups are not available for this selection.")
 
     # Key stage, measure, years.
-    ks = sb.radio("Key stage", ks_opts, key="f_ks", format_func=lambda k: KEY_STAGES[k], horizontal=True)
+    ks = sb.radio("Key stage", ks_opts, key="f_ks", on_change=_clear_warnings, format_func=lambda k: KEY_STAGES[k],
+                  horizontal=True)
     m_opts = [m.key for m in for_ks(ks)]
     _choose("f_measure", "measure", m_opts, headline(ks), str, first, warn, "measure",
             fmt=lambda k: MEASURES[k].label if k in MEASURES else str(k),
             why=lambda k: f"not a {SHORT_KS.get(ks, ks)} measure" if isinstance(k, str) else "")
-    measure = sb.selectbox("Measure", m_opts, key="f_measure", format_func=lambda k: MEASURES[k].label)
+    measure = sb.selectbox("Measure", m_opts, key="f_measure", on_change=_clear_warnings,
+                           format_func=lambda k: MEASURES[k].label)
 
     years = store_years(ks)
     no_data = NO_DATA_YEARS.get(ks, {})
@@ -415,8 +419,8 @@ def _draw_filters() -> Filters:
     from_opts = [y for y in years if y_to is not None and y < y_to] or ([y_to] if y_to is not None else [])
     _choose("f_from", "year_from", from_opts, _year_default_from(years, y_to), int, first, warn, "'from' year",
             fmt_year, year_why)
-    year_from = c1.selectbox("From", from_opts, key="f_from", format_func=fmt_year)
-    year_to = c2.selectbox("To", years, key="f_to", format_func=fmt_year)
+    year_from = c1.selectbox("From", from_opts, key="f_from", on_change=_clear_warnings, format_func=fmt_year)
+    year_to = c2.selectbox("To", years, key="f_to", on_change=_clear_warnings, format_func=fmt_year)
     gaps = unavailable_years(ks, years)
     if gaps:
         sb.caption("Not selectable: " + "; ".join(f"{year_label(y)} — {why}" for y, why in sorted(gaps.items())))
@@ -434,9 +438,16 @@ def _draw_filters() -> Filters:
                 group=None if group == ALL else group, ks=ks, measure=measure, year_from=year_from, year_to=year_to,
                 meeting_mode=bool(meeting), la_picked=list(la_picked), la_names=names)
     _write_url(f)
-    for w in warn:
+    if first:
+        st.session_state["_gw_warn"] = warn
+    # A link's problems stay on screen (across pages) until the user changes a filter.
+    for w in st.session_state.get("_gw_warn", []):
         st.warning(w, icon="⚠️")
     return f
+
+
+def _clear_warnings() -> None:
+    st.session_state["_gw_warn"] = []
 
 
 def filter_params(f: Filters) -> dict[str, str]:
@@ -497,7 +508,7 @@ def status_text() -> str:
 
 def status_line(con: duckdb.DuckDBPyConnection | None = None) -> None:
     """Which data are loaded, on every page (the connection argument is accepted for symmetry; queries are cached)."""
-    st.caption("📂 " + status_text())
+    st.caption(status_text())
 
 
 # ------------------------------------------------------------------------------------------------ downloads

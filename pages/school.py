@@ -104,21 +104,20 @@ def selection_table() -> None:
                                                      phase=("phase", "last"), la_code=("la_code", "last"))
     to = df[df["year"] == f.year_to].set_index("urn")
     fr = df[df["year"] == f.year_from].set_index("urn")
-    out = pd.DataFrame({
+    cols = {
         "URN": base.index, "School": base["name"], "Town": base["town"],
         "LA": base["la_code"].map(lambda c: names.get(int(c), str(c)) if pd.notna(c) else ""),
         "Phase": base["phase"],
-        f"Disadvantaged {lt}": to["dis"].reindex(base.index),
-        f"Other {lt}": to["oth"].reindex(base.index),
-        f"Gap {lf}": fr["gap"].reindex(base.index) if f.year_from != f.year_to else None,
-        f"Gap {lt}": to["gap"].reindex(base.index),
         f"Disadvantaged pupils {lt}": to["dis_n"].reindex(base.index),
-        "Status": to["dis_status"].reindex(base.index).fillna(""),
-    }).reset_index(drop=True)
-    if f.year_from == f.year_to:
-        out = out.drop(columns=[f"Gap {lf}"])
-    else:
-        out.insert(out.columns.get_loc(f"Gap {lt}") + 1, "Change", out[f"Gap {lt}"] - out[f"Gap {lf}"])
+        f"Disadvantaged {lt}": to["dis"].reindex(base.index),
+        f"Other {lt}": to["oth"].reindex(base.index)}
+    if f.year_from != f.year_to:
+        cols[f"Gap {lf}"] = fr["gap"].reindex(base.index)
+    cols[f"Gap {lt}"] = to["gap"].reindex(base.index)
+    if f.year_from != f.year_to:
+        cols["Change"] = cols[f"Gap {lt}"] - cols[f"Gap {lf}"]
+    cols["Status"] = to["dis_status"].reindex(base.index).fillna("")
+    out = pd.DataFrame(cols).reset_index(drop=True)
     out = out.sort_values(f"Gap {lt}", ascending=False, na_position="last")
     unit = MEASURES[f.measure].unit
     fmt = "%.1f" if unit == "pp" else "%.2f"
