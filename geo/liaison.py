@@ -1,0 +1,177 @@
+"""School liaison groups: read from a user's CSV, or derived geographically when an LA has given none.
+
+A groups CSV has a header and one row per school: `URN`, `Group` (the group's name) and optionally `LA`
+(DfE 3-digit code, checked against the school's own). Columns are matched by name, case-insensitively.
+Derived groups are a stand-in until the real list is loaded and are always marked `derived=True`.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from gapdata.sources.base import Reject, SourceError, read_csv_rows
+
+URN_COLS = ("urn",)
+GROUP_COLS = ("group", "group name", "group_name", "liaison group", "liaison_group")
+LA_COLS = ("la", "la_code", "la code", "la (code)")
+
+
+def _find(header: list[str], names: tuple[str, ...]) -> int | None:
+    low = [h.strip().lower() for h in header]
+    return next((low.index(n) for n in names if n in low), None)
+
+
+def _cell(row: list[str], i: int | None) -> str:
+    return row[i].strip() if i is not None and i < len(row) else ""
+
+
+def read_groups(path: Path, schools: pd.DataFrame) -> tuple[pd.DataFrame, list[Reject]]:
+    """DataFrame[urn, group, la_code, derived=False] from a groups CSV, and the problems found.
+
+    Problems (file, line, column, value, reason) are listed, never dropped silently: a URN that is not a
+    number or not a known school, a URN listed twice (the first row is kept), an empty group name, an LA
+    that differs from the school's. Only rows without a problem that stops them are loaded.
+    """
+    path = Path(path)
+    header, rows = read_csv_rows(path)
+    i_urn, i_grp, i_la = _find(header, URN_COLS), _find(header, GROUP_COLS), _find(header, LA_COLS)
+    if i_urn is None or i_grp is None:
+        raise SourceError(path, f"needs columns URN and Group (found: {', '.join(header)})")
+    la_of = dict(zip(pd.to_numeric(schools["urn"]).astype("int64"), schools["la_code"]))
+    seen: dict[int, int] = {}
+    problems: list[Reject] = []
+    out = []
+    for line, row in enumerate(rows, start=2):
+        if not any(c.strip() for c in row):
+            continue
+        urn_text, group = _cell(row, i_urn), _cell(row, i_grp)
+
+        def bad(col: int, value: str, reason: str) -> None:
+            problems.append(Reject(path.name, line, header[col], value, reason))  # noqa: B023 - called at once
+
+        if not urn_text.isdigit():
+            bad(i_urn, urn_text, "URN is empty" if not urn_text else "URN is not a number")
+            continue
+        urn = int(urn_text)
+        if urn not in la_of:
+            bad(i_urn, urn_text, "unknown URN (not in the schools register)")
+            continue
+        if urn in seen:
+            bad(i_urn, urn_text, f"URN listed twice (first on line {seen[urn]}, which is kept)")
+            continue
+        if not group:
+            bad(i_grp, group, "empty group name")
+            continue
+        seen[urn] = line
+        la = la_of[urn]
+        la_text = _cell(row, i_la)
+        if la_text and (not la_text.isdigit() or pd.isna(la) or int(la_text) != int(la)):
+            bad(i_la, la_text, f"LA {la_text} differs from the school's LA {la}; the school's LA is used")
+        out.append({"urn": urn, "group": group, "la_code": la, "derived": False})
+    df = pd.DataFrame(out, columns=["urn", "group", "la_code", "derived"])
+    return df.astype({"urn": "int64", "derived": bool}), problems
+
+
+# ------------------------------------------------------------------------------------------------ derived
+def _bisect(idx: np.ndarray, xy: np.ndarray, tie: np.ndarray, k: int) -> list[np.ndarray]:
+    """Split points into k groups of near-equal size by cutting the longer side of their bounding box."""
+    if k <= 1 or len(idx) <= 1:
+        return [idx]
+    k1 = k // 2
+    pts = xy[idx]
+    span = pts.max(axis=0) - pts.min(axis=0)
+    axis = 0 if span[0] >= span[1] else 1
+    order = np.lexsort((tie[idx], pts[:, 1 - axis], pts[:, axis]))
+    cut = int(round(len(idx) * k1 / k))
+    return _bisect(idx[order[:cut]], xy, tie, k1) + _bisect(idx[order[cut:]], xy, tie, k - k1)
+
+
+def _label(members: pd.DataFrame) -> str | None:
+    for col in ("town", "district_name"):
+        if col in members.columns:
+            names = members[col].dropna().astype(str).str.strip()
+            names = names[names != ""]
+            if not names.empty:
+                counts = names.value_counts()
+                return sorted(counts[counts == counts.max()].index)[0]
+    return None
+
+
+def _derive_one(schools: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
+    xy = schools[["easting", "northing"]].to_numpy(dtype=float)
+    tie = np.random.default_rng(seed).permutation(len(schools))
+    tie = tie[np.argsort(np.argsort(schools["urn"].to_numpy()))]  # same order whatever the row order
+    parts = _bisect(np.arange(len(schools)), xy, tie, max(1, min(n, len(schools))))
+    # Number groups north to south, then west to east, so "Group 01" is the northernmost.
+    centres = [xy[p].mean(axis=0) for p in parts]
+    order = sorted(range(len(parts)), key=lambda i: (-round(centres[i][1], -2), centres[i][0]))
+    width = max(2, len(str(len(parts))))
+    group = np.empty(len(schools), dtype=object)
+    for number, i in enumerate(order, start=1):
+        label = _label(schools.iloc[parts[i]])
+        group[parts[i]] = f"Group {number:0{width}d}" + (f" ({label})" if label else "")
+    return pd.DataFrame({"urn": schools["urn"].to_numpy(), "group": group, "derived": True})
+
+
+def derive_groups(schools: pd.DataFrame, n: int = 18, seed: int = 0) -> pd.DataFrame:
+    """DataFrame[urn, group, derived=True]: one LA's located schools in `n` geographic groups of equal size.
+
+    Recursive bisection along the longer axis: every group is a box of the LA's map, sizes differ by at most
+    one school per split level, all phases together, and the same input always gives the same groups (`seed`
+    only orders schools at identical coordinates). Groups are named "Group 01 (Town)" after the most common
+    `town` (else `district_name`) among their schools, numbered north to south. Several LAs are grouped
+    separately, names prefixed with the LA code. Schools without coordinates are listed in
+    `attrs['unlocated']`, not grouped.
+    """
+    e = pd.to_numeric(schools["easting"], errors="coerce")
+    nn = pd.to_numeric(schools["northing"], errors="coerce")
+    ok = e.notna() & nn.notna()
+    located = schools[ok].assign(easting=e[ok], northing=nn[ok])
+    las = located["la_code"].dropna().unique() if "la_code" in located.columns else []
+    if len(las) > 1:
+        parts = []
+        for la, g in located.groupby("la_code", sort=True):
+            d = _derive_one(g, n, seed)
+            d["group"] = f"{la} " + d["group"]
+            parts.append(d)
+        out = pd.concat(parts, ignore_index=True)
+    elif located.empty:
+        out = pd.DataFrame({"urn": [], "group": [], "derived": []})
+    else:
+        out = _derive_one(located, n, seed)
+    out = out.astype({"derived": bool})
+    out.attrs["unlocated"] = [int(u) for u in schools.loc[~ok, "urn"]]
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ outlines
+def group_outlines(groups: pd.DataFrame, schools: pd.DataFrame, clip_to: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """GeoDataFrame[group, derived, geometry] (WGS84): Voronoi cells of member schools, dissolved per group
+    and clipped to `clip_to` (the LA polygon, any CRS). Built in EPSG:27700 metres.
+
+    Schools sharing a location share a cell, which goes to the first of them (by URN).
+    """
+    m = groups.merge(schools[["urn", "easting", "northing"]], on="urn", how="inner")
+    m = m.dropna(subset=["easting", "northing"]).sort_values("urn")
+    m = m.drop_duplicates(["easting", "northing"])
+    clip = shapely.union_all(clip_to.to_crs(27700).geometry.values) if clip_to.crs else \
+        shapely.union_all(clip_to.set_crs(4326).to_crs(27700).geometry.values)
+    if m.empty:
+        return gpd.GeoDataFrame({"group": [], "derived": []}, geometry=[], crs=4326)
+    pts = shapely.points(m["easting"].to_numpy(float), m["northing"].to_numpy(float))
+    frame = shapely.box(*shapely.union_all([clip, shapely.multipoints(pts)]).buffer(1000).bounds)
+    if len(pts) == 1:
+        cells = np.array([frame])
+    else:
+        cells = np.asarray(shapely.get_parts(
+            shapely.voronoi_polygons(shapely.multipoints(pts), extend_to=frame, ordered=True)))
+    derived = m["derived"].astype(bool) if "derived" in m.columns else pd.Series(False, index=m.index)
+    cells_gdf = gpd.GeoDataFrame({"group": m["group"].astype(str).to_numpy(), "derived": derived.to_numpy()},
+                                 geometry=cells, crs=27700)
+    out = cells_gdf.dissolve(by="group", aggfunc={"derived": "max"}, sort=True).reset_index()
+    out["geometry"] = shapely.make_valid(shapely.intersection(out.geometry.values, clip))
+    return out[["group", "derived", "geometry"]].to_crs(4326)
