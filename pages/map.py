@@ -128,7 +128,7 @@ def _official_map() -> None:
     widest = ml.reading(fig.assign(classification="no data"), "name", u, year, "LAs").split("; ", 1)[-1]
     st.markdown(f"**Official LA figures — {MEASURES[measure].label}, {year_label(year)}** ({groups}; gap = "
                 f"{who[0]} − {who[1]}). {widest[0].upper() + widest[1:]}.")
-    _draw(geo, None, None, view, limit, u, value_col == "change", show_points=False)
+    _draw(geo, None, None, view, limit, u, value_col == "change", show_points=False, groups=who)
     show = fig[["name", "area_code", "dis_to", "oth_to", "gap_to", "gap_from", "change", "dis_n_to", "groups",
                 "source"]].sort_values("gap_to", ascending=False)
     focus = st.session_state.get("_map_focus")
@@ -146,14 +146,14 @@ def _centroids(shapes) -> tuple[pd.Series, pd.Series]:
     return pd.concat([b["minx"], b["maxx"]]), pd.concat([b["miny"], b["maxy"]])
 
 
-def _draw(geo, points, arcs, view, limit, u, by_change, show_points) -> None:
+def _draw(geo, points, arcs, view, limit, u, by_change, show_points, groups=("other", "disadvantaged")) -> None:
     deck = ml.deck(geo, points, arcs, view, basemap=basemap, big=big)
     mcol, lcol = st.columns([5, 1] if big else [4, 1])
     with mcol:
         st.pydeck_chart(deck, height=HEIGHT, on_select=_on_select, selection_mode="single-object", key="map_chart",
                         alt="Map of areas coloured by the disadvantage gap, with schools as points")
     legend = ml.legend_html(limit, u, "change" if by_change else "gap", show_points,
-                            show_arcs=arcs is not None and len(arcs) > 0, big=big)
+                            show_arcs=arcs is not None and len(arcs) > 0, big=big, groups=groups)
     lcol.markdown(legend, unsafe_allow_html=True)
     st.caption("Click an area to narrow the filters to it; click a school to open its profile.")
 

@@ -326,14 +326,15 @@ def deck(area_geojson: dict | None, points: pd.DataFrame | None, arcs: pd.DataFr
 
 # ---------------------------------------------------------------------------------------------- legend, reading
 def legend_html(limit: float, unit: str, colour_by: str, show_schools: bool, show_arcs: bool = False,
-                big: bool = False, title: str | None = None) -> str:
+                big: bool = False, title: str | None = None,
+                groups: tuple[str, str] = ("other", "disadvantaged")) -> str:
     """HTML legend: the diverging scale with its end labels, grey = no data, and the school colours."""
     fs = 18 if big else 13
     bar = 300 if big else 190
     u = "pp" if unit == "pp" else "points"
-    what = "Change in gap" if colour_by == "change" else "Gap (other − disadvantaged)"
-    lo = "narrowing" if colour_by == "change" else "disadvantaged ahead"
-    hi = "widening" if colour_by == "change" else "disadvantaged behind"
+    what = "Change in gap" if colour_by == "change" else f"Gap ({groups[0]} − {groups[1]})"
+    lo = "narrowing" if colour_by == "change" else f"{groups[1]} ahead"
+    hi = "widening" if colour_by == "change" else f"{groups[1]} behind"
     stops = ", ".join(hex_of(c) for c in RDBU)
     parts = [f'<div style="font-size:{fs}px;line-height:1.5">']
     if title:
@@ -484,6 +485,20 @@ def preset_members(preset: str, year: int) -> pd.DataFrame:
     return res[["subregion", "member_code"]].astype(str).drop_duplicates().reset_index(drop=True)
 
 
+@_cache_data(max_entries=16)
+def subregion_outlines(preset: str, year: int):
+    """geo.regions.outlines for a preset (sub-regions dissolved from their members) as [code, name, geometry]."""
+    import geopandas as gpd
+
+    mod = regions_module()
+    try:
+        out = mod.outlines(dict(mod.load_presets())[preset], year)
+    except Exception:  # noqa: BLE001 - absent or failing: the caller dissolves the members itself
+        return None
+    return gpd.GeoDataFrame({"code": out["subregion"].astype(str), "name": out["subregion"].astype(str)},
+                            geometry=out.geometry.values, crs=4326)
+
+
 class Selection:
     """What the shared filters select, at one area level: the analysis, the schools, the per-area figures and
     the shapes to draw them with. `note` says in a sentence why something is empty."""
@@ -573,6 +588,9 @@ class Selection:
             shp = cached_shapes(self.level, y)
             return shp[shp["code"].isin(set(self.areas["code"].dropna().astype(str)))]
         if self.level == "subregion":
+            out = subregion_outlines(self.f.preset, y)
+            if out is not None:
+                return out[out["code"].isin(set(self.areas["code"]))]
             mem = preset_members(self.f.preset, y)
             if mem.empty:
                 return empty
