@@ -27,18 +27,24 @@ else:
     wide = cov.assign(Year=cov["year"].map(year_label)).pivot_table(
         index=["LA", "Key stage"], columns="Year", values="schools", aggfunc="sum").reset_index()
     wide.columns.name = None
+    for c in wide.columns[2:]:
+        wide[c] = wide[c].map(lambda v: "" if pd.isna(v) else f"{int(v)}")
     st.markdown("Schools with a published disadvantaged figure, by LA, key stage and year "
                 "(blank = no file loaded for that year):")
     st.dataframe(wide, hide_index=True, width="stretch")
 area = common.query_df("""
-    SELECT level, kind, ks, count(DISTINCT area_code) AS areas, min(year) AS y0, max(year) AS y1,
+    SELECT level, kind, ks, count(DISTINCT coalesce(area_code, area_name)) AS areas, min(year) AS y0, max(year) AS y1,
            count(DISTINCT measure) AS measures
     FROM area_results WHERE value IS NOT NULL GROUP BY level, kind, ks ORDER BY ks, level, kind""")
 if not area.empty:
     area["years"] = [year_label(int(a)) + ("" if a == b else f"–{year_label(int(b))}") for a, b in
                      zip(area["y0"], area["y1"])]
     st.markdown("Official area figures (LA, region, England, ITL2, district) used for comparison:")
-    st.dataframe(area[["ks", "level", "kind", "areas", "measures", "years"]], hide_index=True, width="stretch")
+    area["ks"] = area["ks"].map(lambda k: common.SHORT_KS.get(k, k.upper()))
+    area = area[["ks", "level", "kind", "areas", "measures", "years"]].rename(columns={
+        "ks": "Key stage", "level": "Level", "kind": "Source kind", "areas": "Areas", "measures": "Measures",
+        "years": "Years"})
+    st.dataframe(area, hide_index=True, width="stretch")
 
 # ---------------------------------------------------------------------------------------------- definitions
 st.header("Definitions")

@@ -247,6 +247,30 @@ def _groups(key: str, la_codes: tuple[int, ...]) -> pd.DataFrame:
     return out[["urn", "group"]].astype({"group": str})
 
 
+def selection_urns(f: Filters) -> set[int] | None:
+    """Schools inside the selected sub-region and liaison group; None when neither narrows the LA selection."""
+    urns: set[int] | None = None
+    if f.subregion and f.preset != ALL_LAS:
+        m = _preset_members(store_key(), f.preset, int(f.year_to or 0))
+        urns = set(m.loc[m["subregion"] == f.subregion, "urn"].astype(int))
+    g = group_members(f)
+    if g is not None:
+        gs = set(g["urn"].astype(int))
+        urns = gs if urns is None else urns & gs
+    return urns
+
+
+def _default_preset(presets: dict[str, Any]) -> str:
+    """The first preset that holds LAs with school results in the store, else all LAs."""
+    las = set(store_las())
+    years = store_years(store_key_stages()[0])
+    for name in presets:
+        m = _preset_members(store_key(), name, years[-1] if years else 0)
+        if las & {int(c) for c in m["la_code"].dropna()}:
+            return name
+    return ALL_LAS
+
+
 def group_members(f: Filters) -> pd.DataFrame | None:
     """DataFrame[urn, group] for the selected liaison group, or None when no group is selected."""
     if f.group is None:
@@ -338,7 +362,7 @@ def _draw_filters() -> Filters:
     # Region preset, sub-region and LA.
     presets = _presets()
     preset_opts = [ALL_LAS] + list(presets)
-    _choose("f_preset", "preset", preset_opts, ALL_LAS, str, first, warn, "region preset")
+    _choose("f_preset", "preset", preset_opts, _default_preset(presets), str, first, warn, "region preset")
     preset = sb.selectbox("Region preset", preset_opts, key="f_preset", on_change=_clear_warnings,
                           help="Presets come from config (geo.regions). 'All LAs in the store' uses every LA loaded.")
     if not presets:
@@ -362,6 +386,9 @@ def _draw_filters() -> Filters:
     else:
         m = members if sub == ALL else members[members["subregion"] == sub]
         in_scope = sorted({int(c) for c in m["la_code"].dropna()})
+        # LAs with school results first: a register school over the border must not add its LA to the choice.
+        with_results = [c for c in in_scope if c in set(store_las())]
+        in_scope = with_results or in_scope
     la_label = {c: f"{names.get(c, c)} ({c})" for c in in_scope}
     if first:
         raw = _url("la")

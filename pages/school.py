@@ -9,10 +9,12 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from gapdata import queries
+from gapdata.criteria import load_criteria
 from gapdata.measures import MEASURES, NO_DATA_YEARS, SCHOOL_GAPS_SQL, for_ks, year_label
 from gapdata.values import code_meaning
 from pages import common
 
+MIN_COHORT = load_criteria().min_disadvantaged_cohort
 COLOURS = {"dis": "#d95f02", "oth": "#1b65a6", "la": "#7570b3", "eng": "#555555", "school": "#d95f02"}
 
 f = common.filters()
@@ -90,9 +92,9 @@ def selection_table() -> None:
         WHERE g.ks = ? AND g.measure = ? AND g.year IN (SELECT unnest(?))
           AND coalesce(s.la_code, g.la_code) IN (SELECT unnest(?))""",
                          (f.ks, f.measure, years, list(f.la_codes)))
-    members = common.group_members(f)
-    if members is not None:
-        df = df[df["urn"].isin(members["urn"])]
+    inside = common.selection_urns(f)
+    if inside is not None:
+        df = df[df["urn"].isin(inside)]
     if df.empty:
         span = " or ".join(year_label(y) for y in years)
         st.info(f"No {ks_short} results for {f.selection_label()} in {span} are in the store — the files loaded "
@@ -118,11 +120,17 @@ def selection_table() -> None:
         cols["Change"] = cols[f"Gap {lt}"] - cols[f"Gap {lf}"]
     cols["Status"] = to["dis_status"].reindex(base.index).fillna("")
     out = pd.DataFrame(cols).reset_index(drop=True)
-    out = out.sort_values(f"Gap {lt}", ascending=False, na_position="last")
+    small = out[f"Disadvantaged pupils {lt}"].fillna(0) < MIN_COHORT
+    out = (out.assign(_small=small).sort_values(["_small", f"Gap {lt}"], ascending=[True, False], na_position="last")
+           .drop(columns="_small"))
     unit = MEASURES[f.measure].unit
-    fmt = "%.1f" if unit == "pp" else "%.2f"
+    whole = all(float(v).is_integer() for c in out.columns if c.startswith(("Disadvantaged ", "Other ", "Gap "))
+                for v in out[c].dropna())
+    fmt = ("%.0f" if whole else "%.1f") if unit == "pp" else "%.2f"
     st.caption(f"{len(out)} schools. Gap = other − disadvantaged ({'percentage points' if unit == 'pp' else 'points'});"
-               " positive = disadvantaged pupils behind. Largest gaps first. Open a school by searching above.")
+               " positive = disadvantaged pupils behind. Largest gaps first; schools with fewer than "
+               f"{MIN_COHORT} disadvantaged pupils in {lt} are listed after the others (too few to judge). "
+               "Open a school by searching above.")
     st.dataframe(out, hide_index=True, width="stretch", height=min(38 + 35 * len(out), 560), column_config={
         c: st.column_config.NumberColumn(c, format=fmt) for c in out.columns
         if c.startswith(("Disadvantaged ", "Other ", "Gap ", "Change")) and "pupils" not in c})

@@ -194,3 +194,17 @@ def test_about_page_lists_files_and_codes(small_store, monkeypatch):
     codes = next(f for f in frames if "Code" in f.columns and "Meaning" in f.columns)
     assert "SUPP" in set(codes["Code"])
     assert "No rows were rejected." in texts(at)
+
+
+@pytest.mark.acceptance
+def test_preset_and_subregion_narrow_the_schools_listed(bundle_store, monkeypatch):
+    if importlib.util.find_spec("geo.regions") is None:
+        pytest.skip("geo.regions is not available yet")
+    at = app(bundle_store, monkeypatch, "pages/school.py", preset="Hampshire and Surrey", ks="ks2")
+    whole = table(at)
+    assert set(whole["LA"]) == {"Hampshire", "Surrey"}
+    at.sidebar.selectbox(key="f_sub").set_value("Surrey North East").run()
+    part = table(at)
+    assert set(part["LA"]) == {"Surrey"} and 0 < len(part) < len(whole[whole["LA"] == "Surrey"])
+    assert at.query_params["sub"] in ("Surrey North East", ["Surrey North East"])
+    assert at.sidebar.multiselect(key="f_la").options == ["Surrey (936)"]
