@@ -276,7 +276,7 @@ def default_las(schools: int) -> int:
     return int(max(1, min(150, round(schools / 133))))
 
 
-def _register(rng: np.random.Generator, n: int, n_las: int, first: int, last: int) -> tuple[pd.DataFrame,
+def _register(rng: np.random.Generator, n: int, n_las: int, opening: Sequence[int]) -> tuple[pd.DataFrame,
                                                                                           pd.DataFrame]:
     """Invented LAs, towns and schools, with the latent traits that drive their results."""
     k = np.arange(n_las)
@@ -344,8 +344,9 @@ def _register(rng: np.random.Generator, n: int, n_las: int, first: int, last: in
     independent = np.zeros(n, bool)
     independent[sec_perm[n_sp: n_sp + int(round(0.04 * len(sec_idx)))]] = True
 
-    new = rng.random(n) < 0.04
-    open_year = np.where(new, rng.integers(first, last + 1, n), 0)
+    new = np.zeros(n, bool)  # a few schools open during the period (NEW rows), at least one in runs of 20+
+    new[rng.permutation(n)[: max(int(round(0.04 * n)), 1 if n >= 20 else 0)]] = True
+    open_year = np.where(new, rng.choice(np.asarray(opening, dtype=int), n), 0)  # opening: years with files
     dep = la_dep[la_of] + town_dep[t]
     share = _logit(np.where(secondary, 0.25, 0.29)) + dep + rng.normal(0, 0.35, n)
     quality = la_qual[la_of] - 0.2 * dep + rng.normal(0, 0.3, n) + np.where(independent, 0.5, 0.0)
@@ -730,8 +731,7 @@ def simulate(schools: int = 20000, years: Sequence[int] = DEFAULT_YEARS, seed: i
     skipped = {ks: [y for y in years if not published(ks, y)] for ks in ("ks2", "ks4")}
     written = sorted(set(file_years["ks2"]) | set(file_years["ks4"]))
     rng = np.random.default_rng(seed)
-    first, last = (written[0], written[-1]) if written else (FIRST_YEAR, FIRST_YEAR)
-    reg, la_table = _register(rng, schools, n_las, first, last)
+    reg, la_table = _register(rng, schools, n_las, written or [FIRST_YEAR])
     la_index = {c: i for i, c in enumerate(la_table["la_code"])}
     results: dict[str, dict[int, KsYear]] = {}
     for ks in ("ks2", "ks4"):
