@@ -83,10 +83,13 @@ def build_store(raw: Path, store: Path, strict: bool = False,
             if df is not None and len(df):
                 df = df.copy()
                 if name == "schools":
-                    df["_prio"] = _register_priority(df, mod.__name__)
+                    df["_prio"] = _register_priority(df, mod.__name__, len(report.files))
                 tables[name].append(df)
         for r in res.rejects:
-            rejects.append({"file": rel, "line": r.line, "column": r.column, "value": r.value, "reason": r.reason})
+            # A reader may report rows of a companion file (e.g. a lookup read beside another): keep its name.
+            where = rel if not r.file or Path(r.file).name == path.name else str(
+                (path.parent / Path(r.file).name).relative_to(raw))
+            rejects.append({"file": where, "line": r.line, "column": r.column, "value": r.value, "reason": r.reason})
         report.files.append(FileSummary(rel, res.kind, res.years, res.rows_read, res.rows_loaded,
                                         max(res.rows_read - res.rows_loaded, 0), "loaded", "; ".join(res.notes)))
         report.files[-1].sha256 = sha256_of(path)  # type: ignore[attr-defined]
@@ -113,10 +116,11 @@ def build_store(raw: Path, store: Path, strict: bool = False,
     return report
 
 
-def _register_priority(df: pd.DataFrame, module: str) -> list[int]:
-    """Lower wins: a GIAS register row over the open-schools list over a results-file row."""
-    base = {"gapdata.sources.gias": 0, "gapdata.sources.open_schools": 10}.get(module, 20)
-    return [base] * len(df)
+def _register_priority(df: pd.DataFrame, module: str, file_index: int) -> list[int]:
+    """Lower wins: a GIAS register row over the open-schools list over a results-file row; among files of one
+    kind, the later one in name order (DfE names carry dates or years, so the newer extract wins)."""
+    base = {"gapdata.sources.gias": 0, "gapdata.sources.open_schools": 1}.get(module, 2)
+    return [base * 1_000_000 - file_index] * len(df)
 
 
 def _concat(frames: list[pd.DataFrame], table: str, extra: tuple[str, ...] = ()) -> pd.DataFrame:
@@ -187,6 +191,10 @@ def _write_schools(con: duckdb.DuckDBPyConnection, frames: list[pd.DataFrame]) -
     picks = ",\n".join(f'arg_min("{c}", _prio) FILTER (WHERE "{c}" IS NOT NULL) AS "{c}"' for c in cols)
     con.execute(f"CREATE TEMP TABLE _merged AS SELECT urn, {picks} FROM _sc WHERE urn IS NOT NULL GROUP BY urn")
     con.execute("DROP TABLE _sc")
+    # Registers without an LA column (the open-schools list) get the LA from the pupil premium allocations.
+    con.execute("""UPDATE _merged m SET la_code = pp.la_code FROM (
+        SELECT urn, arg_max(la_code, year) AS la_code FROM pupil_premium GROUP BY urn) pp
+        WHERE m.la_code IS NULL AND m.urn = pp.urn""")
     # A school with both KS2 and KS4 results and no register phase is all-through.
     con.execute("""UPDATE _merged SET phase = 'All-through' WHERE register_source LIKE 'results:%' AND urn IN (
         SELECT urn FROM school_results GROUP BY urn HAVING count(DISTINCT ks) = 2)""")

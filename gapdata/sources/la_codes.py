@@ -137,7 +137,10 @@ def _read_las(path: Path, rejects: list[Reject]) -> list[dict]:
             continue
         gss_text, code_text = _cell(row, i_gss), _cell(row, i_code)
         if "/" in gss_text or "/" in code_text:
-            continue  # combined rows ("E06000061 / E06000062") repeat the single-LA rows around them
+            # Combined rows ("E06000061 / E06000062") repeat the single-LA rows around them: kept as rejects.
+            rejects.append(Reject(path.name, n, "new_la_code", gss_text,
+                                  "combined row ('A / B') repeats the single-LA rows: not loaded"))
+            continue
         parsed.append((n, row, _gss(gss_text), _int(code_text)))
     dates = [d for _, row, _, _ in parsed if (d := _date(_cell(row, i_from)))]
     first = min(dates) if dates else None
@@ -250,10 +253,7 @@ def read(path: Path) -> ReadResult:
     if layout == "names":
         res.rows_loaded = len(names)
     else:
-        res.rows_loaded = len(las) - len(res.rejects)
-        if res.rows_read > len(las):
-            res.notes.append(f"{res.rows_read - len(las)} combined rows ('A / B') not loaded: "
-                             "they repeat the single-LA rows")
+        res.rows_loaded = res.rows_read - len({r.line for r in res.rejects})
     if layout == "las" and names_path:
         res.notes.append(f"merged into the LA codes read from {names_path.name}")
         return res

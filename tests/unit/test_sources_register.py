@@ -201,9 +201,10 @@ def test_la_codes_las_without_a_dfe_code_is_rejected_in_the_las_file(tmp_path):
     assert res_names.rejects == [] and res_names.rows_read == 13 and "la_codes" in res_names.tables
     res_las = la_codes.read(names.parent / "las.csv")
     assert "la_codes" not in res_las.tables  # delivered once, with the names file
-    assert [(r.line, r.reason) for r in res_las.rejects] == [
-        (4, "E10000005 Cornwall and Isles of Scilly has no DfE LA code")]
-    assert res_las.rows_read == 16 and res_las.rows_loaded == 14  # one reject, one combined row
+    assert sorted((r.line, r.reason) for r in res_las.rejects) == [
+        (4, "E10000005 Cornwall and Isles of Scilly has no DfE LA code"),
+        (17, "combined row ('A / B') repeats the single-LA rows: not loaded")]
+    assert res_las.rows_read == 16 and res_las.rows_loaded == 14  # one reject, one combined row: both kept
 
 
 def test_la_codes_names_file_alone_uses_pre_lgr_names(tmp_path):
