@@ -12,16 +12,24 @@ from scipy.spatial import cKDTree
 Where = int | tuple[float, float]
 
 
+def located(schools: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """(mask, easting, northing): numeric coordinates, with GIAS's (0, 0) placeholder counted as missing."""
+    e = pd.to_numeric(schools["easting"], errors="coerce")
+    n = pd.to_numeric(schools["northing"], errors="coerce")
+    ok = e.notna() & n.notna() & ~((e == 0) & (n == 0))
+    return ok, e, n
+
+
 class SchoolIndex:
-    """A k-d tree over the located schools; schools without easting/northing are left out and counted.
+    """A k-d tree over the located schools; schools without easting/northing (or at the register's (0, 0)
+    placeholder) are left out and counted in `unlocated`.
 
     `urns` and `xy` give the located schools in index order (the order `pairs_within` refers to).
     """
 
     def __init__(self, schools: pd.DataFrame):
-        e = pd.to_numeric(schools["easting"], errors="coerce")
-        n = pd.to_numeric(schools["northing"], errors="coerce")
-        ok = (e.notna() & n.notna()).to_numpy()
+        mask, e, n = located(schools)
+        ok = mask.to_numpy()
         self.unlocated = int((~ok).sum())
         self.urns = schools["urn"].to_numpy()[ok].astype("int64")
         self.xy = np.column_stack([e.to_numpy(dtype=float)[ok], n.to_numpy(dtype=float)[ok]])

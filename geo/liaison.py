@@ -14,6 +14,7 @@ import pandas as pd
 import shapely
 
 from gapdata.sources.base import Reject, SourceError, read_csv_rows
+from geo.distance import located
 
 URN_COLS = ("urn",)
 GROUP_COLS = ("group", "group name", "group_name", "liaison group", "liaison_group")
@@ -124,25 +125,23 @@ def derive_groups(schools: pd.DataFrame, n: int = 18, seed: int = 0) -> pd.DataF
     one school per split level, all phases together, and the same input always gives the same groups (`seed`
     only orders schools at identical coordinates). Groups are named "Group 01 (Town)" after the most common
     `town` (else `district_name`) among their schools, numbered north to south. Several LAs are grouped
-    separately, names prefixed with the LA code. Schools without coordinates are listed in
-    `attrs['unlocated']`, not grouped.
+    separately, names prefixed with the LA code. Schools without coordinates (or at the register's (0, 0)
+    placeholder) are listed in `attrs['unlocated']`, not grouped.
     """
-    e = pd.to_numeric(schools["easting"], errors="coerce")
-    nn = pd.to_numeric(schools["northing"], errors="coerce")
-    ok = e.notna() & nn.notna()
-    located = schools[ok].assign(easting=e[ok], northing=nn[ok])
-    las = located["la_code"].dropna().unique() if "la_code" in located.columns else []
+    ok, e, nn = located(schools)
+    here = schools[ok].assign(easting=e[ok], northing=nn[ok])
+    las = here["la_code"].dropna().unique() if "la_code" in here.columns else []
     if len(las) > 1:
         parts = []
-        for la, g in located.groupby("la_code", sort=True):
+        for la, g in here.groupby("la_code", sort=True):
             d = _derive_one(g, n, seed)
             d["group"] = f"{la} " + d["group"]
             parts.append(d)
         out = pd.concat(parts, ignore_index=True)
-    elif located.empty:
+    elif here.empty:
         out = pd.DataFrame({"urn": [], "group": [], "derived": []})
     else:
-        out = _derive_one(located, n, seed)
+        out = _derive_one(here, n, seed)
     out = out.astype({"derived": bool})
     out.attrs["unlocated"] = [int(u) for u in schools.loc[~ok, "urn"]]
     return out
@@ -156,7 +155,7 @@ def group_outlines(groups: pd.DataFrame, schools: pd.DataFrame, clip_to: gpd.Geo
     Schools sharing a location share a cell, which goes to the first of them (by URN).
     """
     m = groups.merge(schools[["urn", "easting", "northing"]], on="urn", how="inner")
-    m = m.dropna(subset=["easting", "northing"]).sort_values("urn")
+    m = m[located(m)[0]].sort_values("urn")
     m = m.drop_duplicates(["easting", "northing"])
     clip = shapely.union_all(clip_to.to_crs(27700).geometry.values) if clip_to.crs else \
         shapely.union_all(clip_to.set_crs(4326).to_crs(27700).geometry.values)

@@ -39,7 +39,7 @@ class ConfigError(ValueError):
         self.suggestions = list(suggestions or [])
         msg = f"{path}: {entry}: {reason}" if entry else f"{path}: {reason}"
         if self.suggestions:
-            msg += " Did you mean: " + ", ".join(repr(s) for s in self.suggestions) + "?"
+            msg += ". Did you mean: " + ", ".join(repr(s) for s in self.suggestions) + "?"
         super().__init__(msg)
 
 
