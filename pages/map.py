@@ -160,9 +160,8 @@ def _draw(geo, points, arcs, view, limit, u, by_change, show_points, groups=("ot
 
 # ------------------------------------------------------------------------------------------------ school-level map
 if sel.analysis is None or sel.areas.empty:
-    where = f.selection_label()
-    st.info(f"{sel.note} {where}: no school-level {common.SHORT_KS.get(f.ks, f.ks)} results are loaded for it, "
-            "so the map shows the official LA-level results that exist for its LAs.")
+    st.info(f"{f.selection_label()}: {sel.note[0].lower() + sel.note[1:]} The map shows the official LA-level "
+            "results that exist for its LAs instead — choose the measure and year below.")
     _official_map()
     st.stop()
 

@@ -189,9 +189,9 @@ def bounds_view(lon: pd.Series, lat: pd.Series, height_px: int = 600, width_px: 
     if lon.empty:
         return {"longitude": -1.8, "latitude": 52.6, "zoom": 5.3}
     x0, x1, y0, y1 = lon.min(), lon.max(), lat.min(), lat.max()
-    dx = max(x1 - x0, 0.05) * 1.15
+    dx = max(x1 - x0, 0.05) * 1.3
     ymerc = [math.log(math.tan(math.pi / 4 + math.radians(v) / 2)) for v in (y0, y1)]
-    dy = max(ymerc[1] - ymerc[0], 0.001) * 1.15
+    dy = max(ymerc[1] - ymerc[0], 0.001) * 1.3
     zx = math.log2(width_px * 360 / (512 * dx))  # deck.gl: the world is 512 px wide at zoom 0
     zy = math.log2(height_px * 2 * math.pi / (512 * dy))
     return {"longitude": float((x0 + x1) / 2), "latitude": float((y0 + y1) / 2),
@@ -340,7 +340,7 @@ def legend_html(limit: float, unit: str, colour_by: str, show_schools: bool, sho
     if title:
         parts.append(f"<b>{html.escape(title)}</b><br/>")
     parts.append(f"<b>{html.escape(what)}</b> ({u})"
-                 f'<div style="width:{bar + 80}px">'
+                 f'<div style="width:100%;max-width:{bar + 80}px">'
                  f'<div style="display:flex;align-items:center;gap:6px">'
                  f"<span>−{limit:g}</span>"
                  f'<span style="display:inline-block;flex:1;height:{fs}px;border:1px solid #666;'
