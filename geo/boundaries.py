@@ -152,3 +152,21 @@ def read_boundary_file(path: Path, code_col: str, name_col: str, level: str | No
 def clear_cache() -> None:
     """Forget every parsed file (tests, or after replacing a file in place with the same mtime)."""
     _CACHE.clear()
+
+
+def assign_areas(schools: pd.DataFrame, level: str, year: int, path: Path | None = None) -> pd.DataFrame:
+    """DataFrame[urn, code, name]: the area of `level` valid in `year` containing each located school.
+
+    For registers that name a school's district but give no code (GIAS extracts with only
+    `DistrictAdministrative (name)`). Point-in-polygon on the unsimplified boundaries in EPSG:27700; a school
+    just outside every polygon (super-generalised coastlines) gets the nearest area within 2 km, else no row.
+    """
+    from geo.distance import located
+
+    ok, e, n = located(schools)
+    pts = gpd.GeoDataFrame({"urn": schools.loc[ok, "urn"].to_numpy()},
+                           geometry=gpd.points_from_xy(e[ok], n[ok]), crs=27700)
+    areas = boundaries(level, year, path, tolerance=0).to_crs(27700)[["code", "name", "geometry"]]
+    hit = gpd.sjoin_nearest(pts, areas, how="inner", max_distance=2000)
+    hit = hit.sort_values(["urn", "index_right"]).drop_duplicates("urn")
+    return hit[["urn", "code", "name"]].reset_index(drop=True)

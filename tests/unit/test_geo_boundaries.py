@@ -130,3 +130,18 @@ def test_read_boundary_file_reprojects_bng_geojson(tmp_path: Path) -> None:
     assert c.x == pytest.approx(-2.0, abs=0.01)
     with pytest.raises(SourceError, match="no column 'LAD21CD'"):
         bnd.read_boundary_file(path, "LAD21CD", "LAD21NM")
+
+
+def test_assign_areas_puts_each_school_in_the_polygon_containing_it(topo: Path) -> None:
+    from pyproj import Transformer
+
+    to_bng = Transformer.from_crs(4326, 27700, always_xy=True)
+    # Schools at the centres of Alpha (0.25E) and Beta (0.75E), one unlocated, one 50 km out to sea.
+    e, n = to_bng.transform([0.25, 0.75, 0.5], [51.5, 51.5, 50.5])
+    import pandas as pd
+
+    schools = pd.DataFrame({"urn": [1, 2, 3, 4], "easting": [e[0], e[1], None, e[2]],
+                            "northing": [n[0], n[1], None, n[2]]})
+    got = bnd.assign_areas(schools, "district", 2020, topo)
+    assert got.values.tolist() == [[1, "E07000901", "Alpha"], [2, "E07000902", "Beta"]]
+    assert bnd.assign_areas(schools, "district", 2024, topo)["code"].tolist() == ["E06000901", "E06000901"]
