@@ -33,7 +33,11 @@ if con is None:
 pages = [st.Page(str(HERE / path), title=title, icon=icon, url_path=slug)
          for path, title, icon, slug in PAGES if (HERE / path).exists()]
 nav = st.navigation(pages)
-common.new_run()
-common.filters()
-common.status_line(con)
-nav.run()
+st.session_state[common.FRAME] = True  # pages check this: they run inside the frame, not on their own
+try:
+    common.new_run()
+    common.filters()
+    common.status_line(con)
+    nav.run()
+finally:
+    st.session_state.pop(common.FRAME, None)

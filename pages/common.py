@@ -325,9 +325,11 @@ html, body, [data-testid="stAppViewContainer"] { font-size: 22px; }
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.25rem; }
 [data-testid="stCaptionContainer"] { font-size: 1.05rem; }
 h1 { font-size: 2.6rem !important; } h2 { font-size: 2.0rem !important; } h3 { font-size: 1.6rem !important; }
-[data-testid="stMetricValue"] { font-size: 2.6rem; }
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] p, [data-testid="stMetricValue"] div {
+  font-size: 2.4rem !important; }
+[data-testid="stTable"] td, [data-testid="stTable"] th { font-size: 1.2rem; }
 .block-container, [data-testid="stMainBlockContainer"] { max-width: 100% !important; padding-left: 1.5rem;
-  padding-right: 1.5rem; padding-top: 2rem; }
+  padding-right: 1.5rem; padding-top: 5rem; }
 </style>"""
 
 
@@ -336,8 +338,32 @@ def meeting_requested() -> bool:
     return str(st.query_params.get("meeting", "")).lower() in ("1", "true", "yes", "on")
 
 
+FRAME = "_gw_frame"
+
+
+def _ensure_frame() -> None:
+    """Re-run through dashboard.py when Streamlit ran a page file on its own.
+
+    Because the page files live in a folder named pages/, a fresh server process starts in Streamlit's old
+    multipage mode: if its very first request is a page URL (/school), that file runs alone — no page config,
+    no navigation, no status line. st.navigation ends that mode for the process; doing the same here and
+    re-running once puts the page back inside the frame, on the same URL.
+    """
+    if st.session_state.get(FRAME) or st.session_state.get("_gw_rerouted"):
+        return
+    st.session_state["_gw_rerouted"] = True
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+
+        PagesManager.uses_pages_directory = False
+    except (ImportError, AttributeError):  # a future Streamlit without the old mode: nothing to undo
+        return
+    st.rerun()
+
+
 def filters() -> Filters:
     """The one set of sidebar filters, drawn once per run (by dashboard.py) and bound to the URL both ways."""
+    _ensure_frame()
     held = st.session_state.get("_gw_filters")
     if held is not None and held[0] == st.session_state.get("_gw_run"):
         return held[1]
@@ -554,7 +580,7 @@ def to_excel(df: pd.DataFrame) -> bytes:
 def download_buttons(df: pd.DataFrame, stem: str, label: str = "") -> None:
     """CSV and Excel downloads of exactly the DataFrame shown."""
     safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", stem).strip("_") or "data"
-    c1, c2, _ = st.columns([1, 1, 4])
+    c1, c2, _ = st.columns([1, 1, 2])
     c1.download_button(f"⬇ CSV{' — ' + label if label else ''}", df.to_csv(index=False).encode("utf-8"),
                        file_name=f"{safe}.csv", mime="text/csv", key=f"dl_csv_{safe}")
     c2.download_button(f"⬇ Excel{' — ' + label if label else ''}", to_excel(df), file_name=f"{safe}.xlsx",

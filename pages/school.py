@@ -177,6 +177,8 @@ def series(results: pd.DataFrame, off: pd.DataFrame, ks: str, measure: str) -> p
         for grp, code in (("disadvantaged", row.dis_status), ("other", row.oth_status)):
             if isinstance(code, str) and code:
                 bits.append(f"{grp}: {code} — {code_meaning(code)}")
+        if pd.notna(row.dis) and pd.notna(row.dis_n) and row.dis_n < MIN_COHORT:
+            bits.append(f"only {int(row.dis_n)} disadvantaged pupils (under {MIN_COHORT}: too few to judge)")
         if pd.isna(row.dis) and pd.isna(row.oth) and not bits:
             bits.append("no figure for this school this year")
         notes.append("; ".join(bits))
@@ -188,6 +190,7 @@ def charts(s: pd.DataFrame, ks: str, measure: str, la_name: str, big: bool) -> N
     m = MEASURES[measure]
     ticks = dict(tickmode="array", tickvals=list(s["year"]), ticktext=[year_label(int(y)) for y in s["year"]])
     font = dict(size=20 if big else 14)
+    margin = dict(l=80 if big else 10, r=10, t=70, b=10)
     no_data = NO_DATA_YEARS.get(ks, {})
 
     def shade(fig: go.Figure) -> None:
@@ -206,8 +209,8 @@ def charts(s: pd.DataFrame, ks: str, measure: str, la_name: str, big: bool) -> N
                                      line=dict(color=colour, dash=dash, width=4 if dash == "solid" else 2),
                                      marker=dict(size=10 if dash == "solid" else 6)))
     shade(res)
-    res.update_layout(title=f"{m.label}: disadvantaged vs other pupils", xaxis=ticks, font=font, height=430,
-                      legend=dict(orientation="h", y=-0.18), margin=dict(l=10, r=10, t=60, b=10),
+    res.update_layout(title="Disadvantaged vs other pupils", xaxis=ticks, font=font, height=430,
+                      legend=dict(orientation="h", y=-0.18), margin=margin,
                       yaxis_title="%" if m.unit == "pp" else "points")
     gap = go.Figure()
     for col, name, colour, dash in (("gap", "This school", COLOURS["school"], "solid"),
@@ -219,12 +222,13 @@ def charts(s: pd.DataFrame, ks: str, measure: str, la_name: str, big: bool) -> N
                                      marker=dict(size=10 if dash == "solid" else 7)))
     shade(gap)
     gap.add_hline(y=0, line_color="#999999", line_width=1)
-    gap.update_layout(title="Gap (other − disadvantaged; above 0 = disadvantaged behind)", xaxis=ticks, font=font,
-                      height=430, legend=dict(orientation="h", y=-0.18), margin=dict(l=10, r=10, t=60, b=10),
+    gap.update_layout(title="Gap (above 0 = disadvantaged behind)", xaxis=ticks, font=font,
+                      height=430, legend=dict(orientation="h", y=-0.18), margin=margin,
                       yaxis_title="percentage points" if m.unit == "pp" else "points")
     c1, c2 = st.columns(2)
-    c1.plotly_chart(res, width="stretch", key=f"res_{measure}")
-    c2.plotly_chart(gap, width="stretch", key=f"gap_{measure}")
+    theme = None if big else "streamlit"  # Streamlit's theme would override the larger meeting-mode fonts
+    c1.plotly_chart(res, width="stretch", key=f"res_{measure}", theme=theme)
+    c2.plotly_chart(gap, width="stretch", key=f"gap_{measure}", theme=theme)
 
 
 def table_of(s: pd.DataFrame, la_name: str) -> pd.DataFrame:
@@ -290,8 +294,13 @@ def partners_section(urn: int, ks: str) -> None:
         st.info(msg)
     if len(found):
         show = found[[c for c in ("rank", "urn", "name", "phase", "distance_km", "gap", "reason") if c in found]]
+        show = show.rename(columns={"rank": "Rank", "urn": "URN", "name": "School", "phase": "Phase",
+                                    "distance_km": "Distance (km)", "gap": f"Gap {year_label(f.year_to)}",
+                                    "reason": "Why this school"})
         st.dataframe(show, hide_index=True, width="stretch",
-                     column_config={"reason": st.column_config.TextColumn("Why", width="large")})
+                     column_config={"Why this school": st.column_config.TextColumn(width="large")})
+        for r in show.itertuples():
+            st.button(f"Open {r.School} (URN {r.URN})", key=f"partner_{r.URN}", on_click=_open, args=(int(r.URN),))
 
 
 def profile(urn: int) -> None:
@@ -313,9 +322,11 @@ def profile(urn: int) -> None:
     c[0].metric("Ofsted", sch.get("ofsted") or "not known")
     pct = sch.get("pct_fsm")
     c[1].metric("% FSM (register)", f"{pct:.1f}%" if isinstance(pct, (int, float)) and pct == pct else "not known")
-    c[2].metric("Trust", sch.get("trust") or "none / not known")
+    # Long names wrap as text (a metric would cut them off).
+    c[2].markdown(f"**Trust**  \n{sch.get('trust') or 'none recorded'}")
     where = ", ".join(x for x in (sch.get("town"), sch.get("postcode")) if x) or "not known"
-    c[3].metric("Location", where)
+    located = {"gias": "register", "postcode": "postcode centroid"}.get(sch.get("located_by") or "", "")
+    c[3].markdown(f"**Location**  \n{where}" + (f"  \n(map position from the {located})" if located else ""))
 
     results = pd.DataFrame(prof["results"])
     if results.empty:
@@ -349,26 +360,43 @@ def profile(urn: int) -> None:
             t = table_of(s, la_name)
             tables[MEASURES[m].label] = t
             long.append(t.assign(Measure=MEASURES[m].label))
-            fmt = "%.1f" if MEASURES[m].unit == "pp" else "%.2f"
-            st.dataframe(t, hide_index=True, width="stretch", column_config={
-                col: st.column_config.NumberColumn(col, format=fmt) for col in t.columns
-                if col in ("Disadvantaged", "Other pupils", "Gap") or col.endswith(" gap")} | {
-                "Note": st.column_config.TextColumn("Note", width="large")})
+            value_cols = [c for c in t.columns if c in ("Disadvantaged", "Other pupils", "Gap") or c.endswith(" gap")]
+            whole = all(float(v).is_integer() for c in value_cols for v in t[c].dropna())
+            fmt = ("%.0f" if whole else "%.1f") if MEASURES[m].unit == "pp" else "%.2f"
+            if f.meeting_mode:  # an HTML table scales with the meeting-mode type; the data grid does not
+                shown = t.copy()
+                for c in t.columns:
+                    if c != "Year" and c != "Note":
+                        shown[c] = [("–" if pd.isna(v) else (fmt % v if c in value_cols else f"{int(v)}"))
+                                    for v in t[c]]
+                st.table(shown.set_index("Year"))
+            else:
+                st.dataframe(t, hide_index=True, width="stretch", column_config={
+                    col: st.column_config.NumberColumn(col, format=fmt) for col in value_cols} | {
+                    "Note": st.column_config.TextColumn("Note", width="large")})
     if missing:
         st.caption("No figures for this school: " + "; ".join(missing) + ".")
 
     st.subheader("History")
     links = prof["links"]
     if not links:
-        st.markdown("No predecessor or successor schools are recorded in the register loaded "
-                    "(academy conversions appear here when the GIAS links file is loaded).")
+        loaded = not common.query_df("SELECT 1 FROM school_links LIMIT 1").empty
+        st.markdown("No predecessor or successor school is recorded for this school" + (
+            " in the register links loaded." if loaded else
+            " (academy conversions appear here when the GIAS links file is loaded)."))
+    else:
+        st.markdown("Results before an academy conversion or merger are held under the earlier school's URN. "
+                    "Open a linked school to see its years:")
     for ln in links:
-        lu = ln.get("link_urn")
+        lu = int(ln.get("link_urn"))
+        yrs = common.query_df("SELECT min(year) AS y0, max(year) AS y1 FROM school_results WHERE urn = ? "
+                              "AND value IS NOT NULL", (lu,)).iloc[0]
+        span = (f"results {year_label(int(yrs['y0']))}–{year_label(int(yrs['y1']))}" if pd.notna(yrs["y0"])
+                else "no results in the store")
         label = f"{ln.get('link_type') or 'Linked'}: {ln.get('link_name') or 'URN ' + str(lu)} (URN {lu})"
         if ln.get("link_date"):
             label += f", {ln['link_date']}"
-        st.button(label, key=f"link_{lu}", on_click=_open, args=(int(lu),))
-        st.caption(f"Link: ?urn={lu}")
+        st.button(f"{label} · {span}", key=f"link_{lu}", on_click=_open, args=(lu,), help=f"Opens ?urn={lu}")
 
     partners_section(urn, ks)
 
@@ -377,7 +405,7 @@ def profile(urn: int) -> None:
         flat = pd.concat(long, ignore_index=True)
         flat.insert(0, "URN", urn)
         flat.insert(1, "School", sch.get("name"))
-        c1, c2, _ = st.columns([1, 1, 3])
+        c1, c2, _ = st.columns([1, 1, 2])
         c1.download_button("⬇ Profile CSV", flat.to_csv(index=False).encode("utf-8"), file_name=f"school_{urn}.csv",
                            mime="text/csv", key="dl_profile_csv")
         c2.download_button("⬇ Printable profile (HTML)", printable(sch, ks, tables).encode("utf-8"),
