@@ -11,6 +11,11 @@ from pages import common
 
 st.title("About the data")
 
+
+def _h(rows: int) -> int:
+    """A table height that shows every row (no inner scrolling for short reference tables)."""
+    return 38 + 35 * rows
+
 # ---------------------------------------------------------------------------------------------- coverage
 st.header("What is loaded")
 cov = common.query_df("""
@@ -69,7 +74,7 @@ st.markdown(f"""
 rows = [{"Key stage": KEY_STAGES.get(m.ks, m.ks), "Measure": m.label, "Code": m.key,
          "Units": {"pp": "percentage points", "points": "points", "score": "score"}.get(m.unit, m.unit),
          "Headline": "yes" if m.headline else ""} for m in MEASURES.values()]
-st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", height=_h(len(rows)))
 st.subheader("Years without comparable results")
 nd = [{"Key stage": KEY_STAGES.get(ks, ks), "Year": year_label(y), "Why": why}
       for ks, years in NO_DATA_YEARS.items() for y, why in sorted(years.items())]
@@ -81,7 +86,7 @@ st.subheader("Suppression and missing-value codes")
 st.markdown("A code in a results file means *missing, with a reason*. It is kept as the status and the value is "
             "left empty — **a suppressed figure is never counted as 0**.")
 st.dataframe(pd.DataFrame([{"Code": k, "Meaning": v} for k, v in KNOWN_CODES.items()]), hide_index=True,
-             width="stretch")
+             width="stretch", height=_h(len(KNOWN_CODES)))
 
 # ---------------------------------------------------------------------------------------------- sources
 st.header("Files read")

@@ -118,6 +118,7 @@ def page(browser):
 def settle(pg, ms: int = 1500) -> None:
     """Wait until Streamlit has finished running the script (no running indicator), then a little more."""
     pg.wait_for_selector('[data-testid="stAppViewContainer"]', timeout=30_000)
+    pg.wait_for_timeout(2000)  # the running indicator appears a moment after the page loads
     pg.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
     pg.wait_for_timeout(ms)
     pg.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
@@ -130,6 +131,7 @@ def open_page(pg, srv: Server, slug: str, query: str = "") -> None:
 
 def shot(pg, name: str) -> None:
     SHOTS.mkdir(exist_ok=True)
+    pg.wait_for_timeout(1500)  # data grids and charts draw after the script has finished
     pg.screenshot(path=str(SHOTS / f"{name}.png"))
 
 
