@@ -120,6 +120,9 @@ def selection_table() -> None:
         cols["Change"] = cols[f"Gap {lt}"] - cols[f"Gap {lf}"]
     cols["Status"] = to["dis_status"].reindex(base.index).fillna("")
     out = pd.DataFrame(cols).reset_index(drop=True)
+    # The gap columns next to the name, so they are on screen without scrolling sideways.
+    first = ["School", "LA"] + [c for c in out.columns if c.startswith("Gap ") or c == "Change"]
+    out = out[first + [c for c in out.columns if c not in first]]
     small = out[f"Disadvantaged pupils {lt}"].fillna(0) < MIN_COHORT
     out = (out.assign(_small=small).sort_values(["_small", f"Gap {lt}"], ascending=[True, False], na_position="last")
            .drop(columns="_small"))

@@ -189,4 +189,6 @@ def test_download_button_returns_a_file(small_server, page):
         page.get_by_role("button", name="CSV — this table").click()
     path = dl.value.path()
     text = Path(path).read_text(encoding="utf-8")
-    assert text.startswith("URN,School,Town,LA,Phase") and "Alderbrook Primary School" in text
+    assert text.startswith("School,LA,Gap 2016/17,Gap 2018/19,Change")
+    row = next(line.split(",") for line in text.splitlines() if line.startswith("Alderbrook Primary School,"))
+    assert row[1] == "Testshire" and [float(x) for x in row[2:5]] == [30, 24, -6]

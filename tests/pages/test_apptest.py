@@ -134,7 +134,7 @@ def test_a_shared_url_reopens_the_same_view(small_store, monkeypatch):
     assert at.sidebar.selectbox(key="f_from").value == 2017
     assert at.sidebar.selectbox(key="f_to").value == 2018
     assert at.sidebar.multiselect(key="f_la").value == [850]
-    assert list(table(at).columns[:5]) == ["URN", "School", "Town", "LA", "Phase"]
+    assert list(table(at).columns[:5]) == ["School", "LA", "Gap 2016/17", "Gap 2017/18", "Change"]
     assert "Gap 2017/18" in table(at).columns and len(table(at)) == 6
     for k, v in params.items():
         assert at.query_params[k] in (v, [v])
