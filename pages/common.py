@@ -6,10 +6,13 @@ modification time and size, so a rebuilt store is picked up without restarting t
 """
 from __future__ import annotations
 
+import html
 import importlib
 import io
 import re
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -75,10 +78,36 @@ def store_key() -> str:
     return f"{s.st_mtime_ns}:{s.st_size}:{p}"
 
 
-@st.cache_resource(max_entries=2, show_spinner=False)
+# Every connection and session cursor handed out, by store version. DuckDB shares one open database per file
+# path within a process, so a rebuilt store (a new file at the same path) is only seen once every handle on the
+# old file is closed: a new store version closes the old version's handles.
+_HANDLES: dict[str, list[duckdb.DuckDBPyConnection]] = {}
+_HANDLES_LOCK = threading.Lock()
+
+
+@st.cache_resource(max_entries=1, show_spinner=False)
 def _connection(key: str) -> duckdb.DuckDBPyConnection:
     """One read-only DuckDB connection per store version, shared by every session."""
-    return connect(key.split(":", 2)[2], read_only=True)
+    with _HANDLES_LOCK:
+        for old in [k for k in _HANDLES if k != key]:
+            for handle in _HANDLES.pop(old):
+                try:
+                    handle.close()
+                except duckdb.Error:
+                    pass
+        con = connect(key.split(":", 2)[2], read_only=True)
+        _HANDLES.setdefault(key, []).append(con)
+    return con
+
+
+@contextmanager
+def _cursor(key: str) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A short-lived cursor for one cached computation, closed afterwards."""
+    cur = _connection(key).cursor()
+    try:
+        yield cur
+    finally:
+        cur.close()
 
 
 def get_con() -> duckdb.DuckDBPyConnection | None:
@@ -88,15 +117,22 @@ def get_con() -> duckdb.DuckDBPyConnection | None:
     key = store_key()
     held = st.session_state.get("_gw_cursor")
     if held is not None and held[0] == key:
-        return held[1]
+        try:
+            held[1].execute("SELECT 1")
+            return held[1]
+        except duckdb.Error:  # closed because another store version was opened in between
+            pass
     cur = _connection(key).cursor()
+    with _HANDLES_LOCK:
+        _HANDLES.setdefault(key, []).append(cur)
     st.session_state["_gw_cursor"] = (key, cur)
     return cur
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _query(key: str, sql: str, params: tuple) -> pd.DataFrame:
-    return _connection(key).cursor().execute(sql, list(params)).fetchdf()
+    with _cursor(key) as cur:
+        return cur.execute(sql, list(params)).fetchdf()
 
 
 def query_df(sql: str, params: tuple | list = ()) -> pd.DataFrame:
@@ -107,7 +143,8 @@ def query_df(sql: str, params: tuple | list = ()) -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=64)
 def _call(key: str, module: str, name: str, args: tuple, kwargs: tuple) -> Any:
     fn = getattr(importlib.import_module(module), name)
-    return fn(_connection(key).cursor(), *args, **dict(kwargs))
+    with _cursor(key) as cur:
+        return fn(cur, *args, **dict(kwargs))
 
 
 def cached(fn: Callable, *args: Any, **kwargs: Any) -> Any:
@@ -214,9 +251,9 @@ def _preset_members(key: str, preset: str, year: int) -> pd.DataFrame:
     presets = _presets()
     if mod is None or preset not in presets:
         return pd.DataFrame(columns=["urn", "subregion", "la_code"])
-    con = _connection(key).cursor()
-    members = membership.subregion_membership(con, mod.resolve(presets[preset], year), year)
-    las = con.execute("SELECT urn, la_code FROM schools").fetchdf()
+    with _cursor(key) as con:
+        members = membership.subregion_membership(con, mod.resolve(presets[preset], year), year)
+        las = con.execute("SELECT urn, la_code FROM schools").fetchdf()
     return members.merge(las, on="urn", how="left")
 
 
@@ -235,9 +272,10 @@ def _groups(key: str, la_codes: tuple[int, ...]) -> pd.DataFrame:
     empty = pd.DataFrame(columns=["urn", "group"])
     if mod is None or not la_codes:
         return empty
-    sch = _connection(key).cursor().execute(
-        "SELECT urn, name, la_code, phase, easting, northing, lon, lat, district_code, town FROM schools "
-        "WHERE easting IS NOT NULL AND la_code IN (SELECT unnest(?))", [list(la_codes)]).fetchdf()
+    with _cursor(key) as cur:
+        sch = cur.execute(
+            "SELECT urn, name, la_code, phase, easting, northing, lon, lat, district_code, town FROM schools "
+            "WHERE easting IS NOT NULL AND la_code IN (SELECT unnest(?))", [list(la_codes)]).fetchdf()
     if sch.empty:
         return empty
     try:
@@ -619,3 +657,34 @@ def search_schools(index: pd.DataFrame, query: str, limit: int = 10, cutoff: flo
     out = index.set_index("urn").loc[[u for u, _ in order]].reset_index()
     out["score"] = [s for _, s in order]
     return out
+
+
+# ------------------------------------------------------------------------------------------------ printable profile
+def _cell(v: object) -> str:
+    if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NA:
+        return "–"
+    if isinstance(v, float):
+        return f"{v:.2f}".rstrip("0").rstrip(".")
+    return str(v)
+
+
+def printable_profile(school: dict, ks_label: str, tables: dict[str, pd.DataFrame], footer: str) -> str:
+    """A self-contained one-page HTML school profile (inline CSS, no scripts); every data string is escaped."""
+    e = html.escape
+    facts = [("URN", school.get("urn")), ("LA", school.get("la_name_shown")), ("Phase", school.get("phase")),
+             ("Ofsted", school.get("ofsted")), ("% FSM", school.get("pct_fsm")), ("Trust", school.get("trust")),
+             ("Location", ", ".join(str(x) for x in (school.get("town"), school.get("postcode")) if x))]
+    rows = "".join(f"<tr><th>{e(k)}</th><td>{e('' if v is None or v != v else str(v))}</td></tr>" for k, v in facts)
+    parts = [f"<h1>{e(str(school.get('name') or school.get('urn')))}</h1><table class='facts'>{rows}</table>",
+             f"<p>{e(ks_label)} results of disadvantaged (FSM6CLA1A) and other pupils. Gap = other − disadvantaged; "
+             "positive = disadvantaged pupils behind. “–” = no figure.</p>"]
+    for label, t in tables.items():
+        head = "".join(f"<th>{e(str(c))}</th>" for c in t.columns)
+        body = "".join("<tr>" + "".join(f"<td>{e(_cell(v))}</td>" for v in r) + "</tr>" for r in t.itertuples(False))
+        parts.append(f"<h2>{e(str(label))}</h2><table><tr>{head}</tr>{body}</table>")
+    parts.append(f"<p class='src'>{e(footer)}. Source: DfE performance tables (OGL v3.0).</p>")
+    style = ("body{font-family:sans-serif;margin:1.5cm;font-size:10pt}h1{font-size:16pt}h2{font-size:12pt;"
+             "margin-top:1em}table{border-collapse:collapse;margin:.3em 0}td,th{border:1px solid #bbb;padding:2px "
+             "5px;text-align:left}.facts th{background:#eee}.src{color:#555;font-size:8pt}@page{size:A4}")
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{e(str(school.get('name')))}</title>"
+            f"<style>{style}</style></head><body>{''.join(parts)}</body></html>")

@@ -1,7 +1,6 @@
 """School finder: search by name, URN, postcode or town; one profile per school at `?urn=…`."""
 from __future__ import annotations
 
-import html
 import importlib
 
 import pandas as pd
@@ -241,36 +240,6 @@ def table_of(s: pd.DataFrame, la_name: str) -> pd.DataFrame:
         f"{la_name or 'LA'} gap": s["la_gap"], "England gap": s["eng_gap"], "Note": s["note"]})
 
 
-def printable(sch: dict, ks: str, tables: dict[str, pd.DataFrame]) -> str:
-    """A self-contained one-page HTML profile; every data string is escaped."""
-    e = html.escape
-    facts = [("URN", sch.get("urn")), ("LA", sch.get("la_name_shown")), ("Phase", sch.get("phase")),
-             ("Ofsted", sch.get("ofsted")), ("% FSM", sch.get("pct_fsm")), ("Trust", sch.get("trust")),
-             ("Location", ", ".join(str(x) for x in (sch.get("town"), sch.get("postcode")) if x))]
-    rows = "".join(f"<tr><th>{e(k)}</th><td>{e('' if v is None or v != v else str(v))}</td></tr>" for k, v in facts)
-    parts = [f"<h1>{e(str(sch.get('name') or sch.get('urn')))}</h1><table class='facts'>{rows}</table>",
-             f"<p>{e(common.SHORT_KS.get(ks, ks))} results of disadvantaged (FSM6CLA1A) and other pupils. Gap = other "
-             "− disadvantaged; positive = disadvantaged pupils behind. “–” = no figure.</p>"]
-    for label, t in tables.items():
-        head = "".join(f"<th>{e(str(c))}</th>" for c in t.columns)
-        body = "".join("<tr>" + "".join(f"<td>{e(_cell(v))}</td>" for v in r) + "</tr>" for r in t.itertuples(False))
-        parts.append(f"<h2>{e(label)}</h2><table><tr>{head}</tr>{body}</table>")
-    parts.append(f"<p class='src'>{e(common.status_text())}. Source: DfE performance tables (OGL v3.0).</p>")
-    style = ("body{font-family:sans-serif;margin:1.5cm;font-size:10pt}h1{font-size:16pt}h2{font-size:12pt;"
-             "margin-top:1em}table{border-collapse:collapse;margin:.3em 0}td,th{border:1px solid #bbb;padding:2px "
-             "5px;text-align:left}.facts th{background:#eee}.src{color:#555;font-size:8pt}@page{size:A4}")
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{e(str(sch.get('name')))}</title>"
-            f"<style>{style}</style></head><body>{''.join(parts)}</body></html>")
-
-
-def _cell(v: object) -> str:
-    if v is None or (isinstance(v, float) and pd.isna(v)):
-        return "–"
-    if isinstance(v, float):
-        return f"{v:.2f}".rstrip("0").rstrip(".")
-    return str(v)
-
-
 def partners_section(urn: int, ks: str) -> None:
     st.header("Potential partners")
     try:
@@ -411,8 +380,9 @@ def profile(urn: int) -> None:
         c1, c2, _ = st.columns([1, 1, 2])
         c1.download_button("⬇ Profile CSV", flat.to_csv(index=False).encode("utf-8"), file_name=f"school_{urn}.csv",
                            mime="text/csv", key="dl_profile_csv")
-        c2.download_button("⬇ Printable profile (HTML)", printable(sch, ks, tables).encode("utf-8"),
-                           file_name=f"school_{urn}.html", mime="text/html", key="dl_profile_html")
+        page = common.printable_profile(sch, common.SHORT_KS.get(ks, ks), tables, common.status_text())
+        c2.download_button("⬇ Printable profile (HTML)", page.encode("utf-8"), file_name=f"school_{urn}.html",
+                           mime="text/html", key="dl_profile_html")
 
 
 urn = _urn_from_url()

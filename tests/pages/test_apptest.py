@@ -208,3 +208,26 @@ def test_preset_and_subregion_narrow_the_schools_listed(bundle_store, monkeypatc
     assert set(part["LA"]) == {"Surrey"} and 0 < len(part) < len(whole[whole["LA"] == "Surrey"])
     assert at.query_params["sub"] in ("Surrey North East", ["Surrey North East"])
     assert at.sidebar.multiselect(key="f_la").options == ["Surrey (936)"]
+
+
+def test_without_a_store_the_app_says_how_to_build_one(tmp_path, monkeypatch):
+    monkeypatch.setenv("GAPDATA_STORE", str(tmp_path / "none.duckdb"))
+    at = AppTest.from_file(DASHBOARD, default_timeout=60).run()
+    assert not at.exception
+    assert any("There is no data store yet" in e.value for e in at.error)
+    assert "python -m gapdata build" in texts(at) and "make run" in texts(at)
+
+
+def test_a_rebuilt_store_is_picked_up_without_a_restart(tmp_path, monkeypatch):
+    from gapdata.build import build_store
+    from tests.fixtures import write_ks2, write_small_bundle
+
+    raw = write_small_bundle(tmp_path / "raw")
+    store = tmp_path / "store.duckdb"
+    build_store(raw, store)
+    at = app(store, monkeypatch, "pages/school.py")
+    assert "5 files" in next(c.value for c in at.caption if "School results:" in c.value)
+    write_ks2(raw / "ks2" / "2017-2018_936_ks2final.csv", 2018, 936)  # one more file: Sampleton 2017/18
+    build_store(raw, store)
+    at.run()
+    assert "6 files" in next(c.value for c in at.caption if "School results:" in c.value)
