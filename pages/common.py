@@ -181,7 +181,7 @@ def build_panel() -> None:
                 status.update(label=f"Build failed: {exc}", state="error")
                 return
             loaded = sum(f.status == "loaded" for f in report.files)
-            status.update(label=f"Store built: {loaded} files loaded in {report.seconds:.0f} s", state="complete")
+            status.update(label=f"Store built: {loaded} files loaded in {report.seconds:.1f} s", state="complete")
         st.button("Open the dashboard")
 
 
@@ -251,10 +251,27 @@ def _preset_members(key: str, preset: str, year: int) -> pd.DataFrame:
     presets = _presets()
     if mod is None or preset not in presets:
         return pd.DataFrame(columns=["urn", "subregion", "la_code"])
+    try:
+        resolved = mod.resolve(presets[preset], year)
+    except Exception:  # noqa: BLE001 - e.g. no boundary files for that year: the sidebar says why
+        return pd.DataFrame(columns=["urn", "subregion", "la_code"])
     with _cursor(key) as con:
-        members = membership.subregion_membership(con, mod.resolve(presets[preset], year), year)
+        members = membership.subregion_membership(con, resolved, year)
         las = con.execute("SELECT urn, la_code FROM schools").fetchdf()
     return members.merge(las, on="urn", how="left")
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _preset_problem(preset: str, year: int) -> str:
+    """Why a preset cannot be resolved for a year ('' when it can)."""
+    mod, presets = _regions(), _presets()
+    if mod is None or preset not in presets:
+        return "no such preset"
+    try:
+        mod.resolve(presets[preset], year)
+    except Exception as exc:  # noqa: BLE001
+        return str(exc)
+    return ""
 
 
 def _liaison() -> Any | None:
@@ -445,6 +462,10 @@ def _draw_filters() -> Filters:
     _choose("f_sub", "subregion", sub_opts, ALL, str, first, warn, "sub-region")
     sub = sb.selectbox("Sub-region", sub_opts, key="f_sub", on_change=_clear_warnings, disabled=len(sub_opts) == 1)
 
+    if preset != ALL_LAS and members.empty:
+        why = _preset_problem(preset, ref_year)
+        sb.caption(f"No school in the store lies in {preset} for {year_label(ref_year) if ref_year else 'any year'}"
+                   + (f": {why}" if why else "."))
     if preset == ALL_LAS:
         in_scope = store_las()
     else:

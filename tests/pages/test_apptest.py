@@ -8,6 +8,7 @@ suppressed (SUPP). LA 936 (Sampleton) has KS2 results for 2018/19 only; KS4 exis
 from __future__ import annotations
 
 import importlib.util
+import shutil
 from pathlib import Path
 
 import pytest
@@ -119,12 +120,17 @@ def test_each_filter_changes_what_is_shown(small_store, monkeypatch):
 
 
 def test_region_filters_fall_back_when_presets_are_missing(small_store, monkeypatch):
-    if importlib.util.find_spec("geo.regions") is not None:
-        pytest.skip("geo.regions exists: the fallback is not in use")
-    at = app(small_store, monkeypatch, "pages/school.py")
-    assert at.sidebar.selectbox(key="f_preset").options == ["All LAs in the store"]
-    assert "Region presets are not available yet" in texts(at) or any(
-        "Region presets are not available yet" in c.value for c in at.sidebar.caption)
+    from pages import common
+
+    monkeypatch.setattr(common, "_regions", lambda: None)  # as before geo.regions existed
+    common._presets.clear()
+    try:
+        at = app(small_store, monkeypatch, "pages/school.py")
+        assert at.sidebar.selectbox(key="f_preset").options == ["All LAs in the store"]
+        assert any("Region presets are not available yet" in c.value for c in at.sidebar.caption)
+        assert at.sidebar.multiselect(key="f_la").options == ["Testshire (850)", "Sampleton (936)"]
+    finally:
+        common._presets.clear()
 
 
 def test_a_shared_url_reopens_the_same_view(small_store, monkeypatch):
@@ -231,3 +237,20 @@ def test_a_rebuilt_store_is_picked_up_without_a_restart(tmp_path, monkeypatch):
     build_store(raw, store)
     at.run()
     assert "6 files" in next(c.value for c in at.caption if "School results:" in c.value)
+
+
+def test_the_build_button_builds_the_store_with_progress(tmp_path, monkeypatch):
+    from tests.fixtures import write_small_bundle
+
+    raw = write_small_bundle(tmp_path / "raw")
+    store = tmp_path / "new" / "store.duckdb"
+    monkeypatch.setenv("GAPDATA_STORE", str(store))
+    monkeypatch.setenv("GAPDATA_RAW", str(raw))
+    at = AppTest.from_file(DASHBOARD, default_timeout=120).run()
+    at.button[0].click().run()
+    assert not at.exception and store.exists()
+    status = [e for e in at.main.children.values() if type(e).__name__ == "Status"]
+    assert status and status[0].label.startswith("Store built: 5 files loaded")
+    at.run()
+    assert any("School results: Testshire, Sampleton" in c.value for c in at.caption), (at.exception, at.main)
+    shutil.rmtree(store.parent)
