@@ -164,8 +164,9 @@ def series(results: pd.DataFrame, off: pd.DataFrame, ks: str, measure: str) -> p
     if not years:
         return pd.DataFrame()
     out = pd.DataFrame({"year": range(min(years), max(years) + 1)})
-    out = out.merge(r[["year", "dis", "oth", "gap", "dis_n", "oth_n", "dis_status", "oth_status"]], on="year",
-                    how="left")
+    cols = ["year", "dis", "oth", "gap", "dis_n", "oth_n", "dis_status", "oth_status", "dis_lo", "dis_hi", "oth_lo",
+            "oth_hi"]
+    out = out.merge(r.reindex(columns=cols), on="year", how="left")
     for area in ("la", "eng"):
         a = o[o["area"] == area][["year", "dis", "oth"]].rename(columns={"dis": f"{area}_dis", "oth": f"{area}_oth"})
         out = out.merge(a, on="year", how="left")
@@ -207,9 +208,13 @@ def charts(s: pd.DataFrame, ks: str, measure: str, la_name: str, big: bool) -> N
                                     ("eng_dis", "Disadvantaged (England)", COLOURS["dis"], "dot"),
                                     ("eng_oth", "Other pupils (England)", COLOURS["oth"], "dot")):
         if s[col].notna().any():
+            err = None
+            if col in ("dis", "oth") and s[f"{col}_lo"].notna().any():  # DfE's 95% confidence interval
+                err = dict(type="data", symmetric=False, array=(s[f"{col}_hi"] - s[col]).tolist(),
+                           arrayminus=(s[col] - s[f"{col}_lo"]).tolist(), color=colour, thickness=1.5, width=4)
             res.add_trace(go.Scatter(x=s["year"], y=s[col], name=name, mode="lines+markers", connectgaps=False,
                                      line=dict(color=colour, dash=dash, width=4 if dash == "solid" else 2),
-                                     marker=dict(size=10 if dash == "solid" else 6)))
+                                     marker=dict(size=10 if dash == "solid" else 6), error_y=err))
     shade(res)
     res.update_layout(title="Disadvantaged vs other pupils", xaxis=ticks, font=font, height=430,
                       legend=dict(orientation="h", y=-0.18), margin=margin,
@@ -319,7 +324,8 @@ def profile(urn: int) -> None:
     missing = [MEASURES[m.key].label for m in for_ks(ks) if m.key not in measures]
     st.subheader(f"{common.SHORT_KS.get(ks, ks)} results: disadvantaged vs other pupils, year by year")
     st.caption("Solid lines: this school. Dotted: England (state-funded). Dashed: the LA. Grey bands and breaks in "
-               "a line are years without data — never joined up.")
+               "a line are years without data — never joined up. Whiskers on progress scores: DfE's 95% confidence "
+               "interval (wide when few pupils).")
     tables: dict[str, pd.DataFrame] = {}
     long = []
     if not measures:
