@@ -246,6 +246,9 @@ def _geojson(shapely_mod, geom) -> dict:
     return json.loads(shapely_mod.to_geojson(geom))
 
 
+SLIM_POINTS = 3000
+
+
 def school_points(schools: pd.DataFrame, unit: str, year_from: int, year_to: int) -> pd.DataFrame:
     """Located schools with colour, radius (√ disadvantaged cohort) and tooltip fields, for a ScatterplotLayer."""
     s = schools.dropna(subset=["lon", "lat"]).copy()
@@ -265,7 +268,11 @@ def school_points(schools: pd.DataFrame, unit: str, year_from: int, year_to: int
                          s.get("best_practice_reason", "").fillna("").astype(str),
                          np.where(s["targeted"].fillna(False).astype(bool),
                                   "Targeted: " + s.get("targeted_reason", "").fillna("").astype(str), ""))
-    keep = ["urn", "name", "lon", "lat", "colour", "radius", "cls", "tt_title", "tt_1", "tt_2", "tt_3"]
+    if len(s) > SLIM_POINTS:  # keep the browser payload small: short tooltips for big selections
+        s["tt_2"] = s["cls"].map(CLASS_LABELS).fillna(s["cls"])
+        s["tt_3"] = ""
+    s["lon"], s["lat"] = s["lon"].round(5), s["lat"].round(5)
+    keep = ["urn", "lon", "lat", "colour", "radius", "tt_title", "tt_1", "tt_2", "tt_3"]
     out = s[keep].copy()
     out["urn"] = out["urn"].astype("int64")
     return out.reset_index(drop=True)

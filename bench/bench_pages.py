@@ -1,0 +1,121 @@
+"""Render times of the Regional map, Board view and Early years pages (AppTest, headless).
+
+Run: .venv/bin/python bench/bench_pages.py [--schools 20000] [--skip-bundle] [--skip-synth]
+Stores: the open-data bundle (../shared/data, when present) and a synthetic England store
+(gapdata.synth.write_synthetic, built once and cached under bench/out/, which git ignores).
+Prints, per store and page, the first render (cold caches in a fresh session) and a filter change (the 'from'
+year, then the measure). No assertions on time: machines differ.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from gapdata.build import build_store  # noqa: E402
+from gapdata.paths import DEFAULT_RAW_DIR  # noqa: E402
+
+OUT = REPO / "bench" / "out"
+PAGES = ["pages/map.py", "pages/board.py", "pages/early_years.py"]
+
+
+def synthetic_store(schools: int) -> Path:
+    store = OUT / f"synth_{schools}.duckdb"
+    if store.exists():
+        return store
+    from gapdata.synth import write_synthetic
+
+    raw = OUT / f"synth_raw_{schools}"
+    if not raw.exists():
+        t = time.perf_counter()
+        write_synthetic(raw, schools=schools)
+        print(f"  wrote synthetic files for {schools} schools in {time.perf_counter() - t:.1f} s")
+    t = time.perf_counter()
+    build_store(raw, store)
+    print(f"  built {store.name} in {time.perf_counter() - t:.1f} s")
+    return store
+
+
+def bundle_store() -> Path | None:
+    if not DEFAULT_RAW_DIR.is_dir():
+        return None
+    store = OUT / "bundle.duckdb"
+    if not store.exists():
+        build_store(DEFAULT_RAW_DIR, store)
+    return store
+
+
+def _keep_navigation_mode() -> None:
+    """As on the server: once st.navigation has run, page files are not run on their own (see tests)."""
+    from streamlit.runtime import pages_manager as pm
+
+    original = pm.PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        pm.PagesManager.uses_pages_directory = False
+
+    pm.PagesManager.__init__ = init
+
+
+def time_page(store: Path, page: str) -> tuple[float, float, str]:
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    st.cache_data.clear()  # every page starts cold: no figures left over from the page timed before it
+    st.cache_resource.clear()
+    os.environ["GAPDATA_STORE"] = str(store)
+    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=900)
+    t = time.perf_counter()
+    at.run()  # the bare URL opens the first page (the map)
+    if page != PAGES[0]:
+        t = time.perf_counter()
+        at.switch_page(page)
+        at.run()
+    first = time.perf_counter() - t
+    if at.exception:
+        return first, float("nan"), "error: " + str(at.exception[0].value)[:200]
+    t = time.perf_counter()
+    # Options are shown as labels ('2016/17'); the widgets hold years and measure keys.
+    years = [int(o[:4]) + 1 for o in at.selectbox(key="f_from").options if o[:4].isdigit()]
+    if len(years) > 1:
+        at.selectbox(key="f_from").set_value(years[0]).run()
+    from gapdata.measures import for_ks
+
+    measures = [m.key for m in for_ks(at.session_state["f_ks"])]
+    at.selectbox(key="f_measure").set_value(measures[1]).run()
+    change = time.perf_counter() - t
+    return first, change, "error: " + str(at.exception[0].value)[:200] if at.exception else "ok"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--schools", type=int, default=20000)
+    ap.add_argument("--skip-bundle", action="store_true")
+    ap.add_argument("--skip-synth", action="store_true")
+    args = ap.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    _keep_navigation_mode()
+    stores = []
+    if not args.skip_bundle:
+        b = bundle_store()
+        print("bundle store:", b or f"skipped ({DEFAULT_RAW_DIR} not found)")
+        if b:
+            stores.append(("bundle", b))
+    if not args.skip_synth:
+        stores.append((f"synthetic {args.schools}", synthetic_store(args.schools)))
+    print(f"{'store':<18} {'page':<22} {'first render s':>15} {'filter change s':>16}  status")
+    for name, store in stores:
+        for page in PAGES:
+            first, change, status = time_page(store, page)
+            print(f"{name:<18} {page:<22} {first:>15.2f} {change:>16.2f}  {status}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
