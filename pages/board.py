@@ -48,14 +48,15 @@ def _official_fallback() -> None:
                          "Change": [f"{ml.arrow(c)} {ml.fmt_gap(c, unit, True)}" if pd.notna(c) else "–"
                                     for c in cmp["change"]],
                          "Groups": cmp["groups"], "Source": cmp["source"]})
-    st.dataframe(show, hide_index=True, width="stretch")
+    fmt = st.column_config.NumberColumn(format="%.1f" if unit == "pp" else "%.2f")
+    st.dataframe(show, hide_index=True, width="stretch",
+                 column_config={"Disadvantaged": fmt, "Other": fmt, f"Gap {year_label(y)}": fmt})
     common.download_buttons(show, f"board_official_{f.ks}_{f.measure}_{y}")
 
 
 if sel.analysis is None or sel.schools.empty:
-    st.info(f"{sel.note} {f.selection_label()}: there are no school-level {common.SHORT_KS.get(f.ks, f.ks)} "
-            "results for it in the store, so there are no school rankings, trends or funnel plot. Below: the "
-            "official LA-level figures DfE publishes for this measure.")
+    st.info(f"{f.selection_label()}: {sel.note[0].lower() + sel.note[1:]} So there are no school rankings, trends "
+            "or funnel plot here; below are the official LA-level figures DfE publishes for this measure.")
     _official_fallback()
     st.stop()
 
@@ -74,7 +75,7 @@ cols[0].metric(f"Gap {lt}", ml.fmt_gap(t.get("gap_to"), unit), help="Other − d
 cols[1].metric(f"Change since {lf}", f"{ml.arrow(t.get('change'))} {ml.fmt_gap(t.get('change'), unit, True)}",
                delta=str(t.get("classification", "")), delta_color="off", delta_arrow="off",
                help=str(t.get("reason", "")))
-cols[2].metric("Schools widening / narrowing", f"{counts.get('widening', 0)} / {counts.get('narrowing', 0)}",
+cols[2].metric("Widening / narrowing", f"{counts.get('widening', 0)} / {counts.get('narrowing', 0)}",
                help="Credible changes only (beyond the uncertainty of the school's cohorts).")
 cols[3].metric("Too small to say", f"{counts.get('too small', 0)} of {len(schools)}",
                help=f"Fewer than {a.crit.min_disadvantaged_cohort} disadvantaged pupils in a year, or suppressed.")
