@@ -204,6 +204,11 @@ def _write_schools(con: duckdb.DuckDBPyConnection, frames: list[pd.DataFrame]) -
             district_code = coalesce(m.district_code, p.district_code)
         FROM postcodes p WHERE (m.easting IS NULL OR m.easting <= 0) AND m.postcode IS NOT NULL
           AND upper(replace(m.postcode, ' ', '')) = p.postcode_key""")
+    # Registers that name the district without its code (GIAS extracts before 2023) get the code of the
+    # school's postcode from Code-Point Open, so district presets (e.g. Hampshire's districts) find them.
+    con.execute("""UPDATE _merged m SET district_code = p.district_code FROM postcodes p
+        WHERE m.district_code IS NULL AND m.postcode IS NOT NULL AND p.district_code IS NOT NULL
+          AND upper(replace(m.postcode, ' ', '')) = p.postcode_key""")
     con.execute("UPDATE _merged SET located_by = 'none', easting = NULL, northing = NULL "
                 "WHERE easting IS NULL OR easting <= 0")
     todo = con.execute("SELECT urn, easting, northing FROM _merged WHERE easting IS NOT NULL "

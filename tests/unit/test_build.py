@@ -86,3 +86,22 @@ def test_cli_school_and_coverage(raw, tmp_path, capsys):
     assert main(["coverage", "--store", str(store), "--json"]) == 0
     assert '"schools": 2' in capsys.readouterr().out
     assert main(["school", "999", "--store", str(store)]) == 1
+
+
+def test_school_without_a_district_code_gets_its_postcodes_district(tmp_path):
+    """GIAS extracts before 2023 name the district only; district presets match on the code."""
+    raw = tmp_path / "raw"
+    (raw / "gias").mkdir(parents=True)
+    (raw / "codepoint").mkdir()
+    header = ("URN,LA (code),LA (name),EstablishmentName,PhaseOfEducation (name),Postcode,"
+              "DistrictAdministrative (name),Easting,Northing")
+    (raw / "gias" / "edubasealldata20220420.csv").write_text(
+        header + "\n115850,850,Hampshire,Alton Infant School,Primary,GU34 1DH,East Hampshire,472080,139716\n"
+        "115851,850,Hampshire,No Postcode School,Primary,,East Hampshire,472000,139700\n")
+    (raw / "codepoint" / "gu.csv").write_text('"GU341DH",10,472080,139716,"E92000001","","","E10000014",'
+                                              '"E07000085","E05004459"\n')
+    store = tmp_path / "s.duckdb"
+    build_store(raw, store)
+    con = duckdb.connect(str(store), read_only=True)
+    got = dict(con.execute("SELECT urn, district_code FROM schools ORDER BY urn").fetchall())
+    assert got == {115850: "E07000085", 115851: None}
