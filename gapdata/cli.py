@@ -103,7 +103,8 @@ def cmd_coverage(args: argparse.Namespace) -> int:
 def cmd_synth(args: argparse.Namespace) -> int:
     from gapdata.synth import write_synthetic
 
-    summary = write_synthetic(Path(args.out), schools=args.schools, years=args.years, seed=args.seed)
+    summary = write_synthetic(Path(args.out), schools=args.schools, years=args.years, seed=args.seed,
+                               las=args.las)
     _print_json(summary) if args.json else print(summary)
     return 0
 
@@ -133,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     y.add_argument("--schools", type=int, default=20000)
     y.add_argument("--years", type=int, nargs="+", default=[2016, 2017, 2018, 2019, 2023, 2024])
     y.add_argument("--seed", type=int, default=0)
+    y.add_argument("--las", type=int, help="number of local authorities (default: one per 133 schools, at most 150)")
     y.add_argument("--json", action="store_true")
     y.set_defaults(fn=cmd_synth)
     try:

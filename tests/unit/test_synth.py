@@ -236,3 +236,11 @@ def test_names_and_codes_match_the_real_downloads():
     with open(lookup, encoding="utf-8-sig", newline="") as fh:
         real = {int(r["old_la_code"]) for r in csv.DictReader(fh) if r["old_la_code"].strip().isdigit()}
     assert 850 in real and not real & set(synth.LA_CODES)
+
+
+def test_cli_synth_writes_one_file_per_la_asked_for(tmp_path, capsys):
+    from gapdata.cli import main
+
+    assert main(["synth", "--out", str(tmp_path), "--schools", "40", "--las", "2", "--years", "2019"]) == 0
+    names = sorted(p.name for p in (tmp_path / "ks2_school_level").glob("*.csv"))
+    assert [n.split("_")[1] for n in names] == ["601", "602"]
