@@ -40,38 +40,56 @@ def flag_schools(panel: pd.DataFrame, compared: pd.DataFrame, national: pd.DataF
     p["good"] = ok_bp & p["year"].isin(bp_years) & (p["at_national"] | p["best_fifth"].fillna(False))
     p["bad"] = ok_tg & p["year"].isin(tg_years) & p["worst_fifth"].fillna(False)
 
-    rows = []
-    cls = compared.set_index("urn")["classification"] if len(compared) else pd.Series(dtype=object)
+    return _flags_per_school(p, compared, crit)
+
+
+def _joined_years(p: pd.DataFrame, mask: pd.Series) -> pd.Series:
+    """Per URN, the labels of the years where `mask` holds, joined with ', ' (in year order)."""
+    sel = p.loc[mask, ["urn", "label"]]
+    return sel.groupby("urn", sort=True)["label"].agg(", ".join)
+
+
+def _flags_per_school(p: pd.DataFrame, compared: pd.DataFrame, crit: Criteria) -> pd.DataFrame:
+    """Whole-column version of the per-school rules (one groupby per quantity, no per-school Python)."""
+    cols = ["urn", "best_practice", "best_practice_reason", "targeted", "targeted_reason", "years_at_national"]
+    if p.empty:
+        return pd.DataFrame(columns=cols)
+    p = p.sort_values(["urn", "year"], kind="stable")
+    p["label"] = p["year"].map({y: year_label(int(y)) for y in p["year"].unique()})
+    by = p.groupby("urn", sort=True)
+    out = pd.DataFrame(index=by.size().index)
+    n_good = by["good"].sum()
+    n_bad = by["bad"].sum()
+    ofsted = by["ofsted"].last()  # the latest grade known
+    latest_n = p.drop_duplicates("urn", keep="last").set_index("urn")["dis_n"]
+    excluded = ofsted.isin(list(crit.bp_exclude_ofsted))
+    enough = n_good >= crit.bp_years_required
+    bp = enough & ~excluded & latest_n.notna() & (latest_n.astype(float) >= crit.bp_min_cohort)
+    bp = bp.fillna(False).astype(bool)
+
     frac = round(crit.bp_best_fraction * 100)
-    for urn, g in p.groupby("urn", sort=True):
-        good = g[g["good"]]
-        ofsted = g["ofsted"].dropna().iloc[-1] if g["ofsted"].notna().any() else None
-        latest_n = g.loc[g["year"] == g["year"].max(), "dis_n"].iloc[0]
-        bp = len(good) >= crit.bp_years_required and ofsted not in crit.bp_exclude_ofsted \
-            and pd.notna(latest_n) and latest_n >= crit.bp_min_cohort
-        if bp:
-            nat = [year_label(y) for y in good.loc[good["at_national"], "year"]]
-            best = [year_label(y) for y in good.loc[~good["at_national"], "year"]]
-            parts = []
-            if nat:
-                parts.append("disadvantaged pupils at or above other pupils nationally in " + ", ".join(nat))
-            if best:
-                parts.append(f"gap in the best {frac}% of schools in " + ", ".join(best))
-            bp_reason = "; ".join(parts)
-        elif ofsted in crit.bp_exclude_ofsted and len(good) >= crit.bp_years_required:
-            bp_reason = f"results meet the criteria but Ofsted grade is {ofsted}"
-        else:
-            bp_reason = ""
-        bad = g[g["bad"]]
-        reasons = []
-        if crit.tg_widening and cls.get(urn) == "widening":
-            reasons.append(f"gap widened credibly from {year_label(int(compared['year_from'].iloc[0]))}"
-                           if "year_from" in compared else "gap widened credibly")
-        if len(bad) >= crit.tg_persistent_years:
-            reasons.append(f"gap in the worst {round(crit.tg_worst_fraction * 100)}% of schools in "
-                           + ", ".join(year_label(y) for y in bad["year"]))
-        rows.append({"urn": urn, "best_practice": bool(bp), "best_practice_reason": bp_reason,
-                     "targeted": bool(reasons) and not bp, "targeted_reason": "; ".join(reasons),
-                     "years_at_national": int(g["at_national"].sum())})
-    return pd.DataFrame(rows, columns=["urn", "best_practice", "best_practice_reason", "targeted",
-                                       "targeted_reason", "years_at_national"])
+    nat = _joined_years(p, p["good"] & p["at_national"]).reindex(out.index)
+    best = _joined_years(p, p["good"] & ~p["at_national"]).reindex(out.index)
+    nat_txt = ("disadvantaged pupils at or above other pupils nationally in " + nat).where(nat.notna())
+    best_txt = (f"gap in the best {frac}% of schools in " + best).where(best.notna())
+    both = nat_txt.notna() & best_txt.notna()
+    bp_reason = (nat_txt.fillna("") + np.where(both, "; ", "") + best_txt.fillna("")).where(bp, "")
+    bp_reason = bp_reason.mask(~bp & excluded & enough, "results meet the criteria but Ofsted grade is "
+                               + ofsted.astype(str))
+
+    widen = pd.Series("", index=out.index)
+    if crit.tg_widening and len(compared):
+        cls = compared.set_index("urn")["classification"].reindex(out.index)
+        text = (f"gap widened credibly from {year_label(int(compared['year_from'].iloc[0]))}"
+                if "year_from" in compared else "gap widened credibly")
+        widen = widen.mask(cls == "widening", text)
+    worst = _joined_years(p, p["bad"]).reindex(out.index)
+    persist = (f"gap in the worst {round(crit.tg_worst_fraction * 100)}% of schools in " + worst).where(
+        n_bad >= crit.tg_persistent_years, "").fillna("")
+    tg_reason = widen + np.where((widen != "") & (persist != ""), "; ", "") + persist
+    out["best_practice"] = bp.to_numpy()
+    out["best_practice_reason"] = bp_reason.to_numpy()
+    out["targeted"] = ((tg_reason != "") & ~bp).to_numpy()
+    out["targeted_reason"] = tg_reason.to_numpy()
+    out["years_at_national"] = by["at_national"].sum().astype(int).to_numpy()
+    return out.reset_index()[cols]

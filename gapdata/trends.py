@@ -113,25 +113,32 @@ def multi_year_trend(df: pd.DataFrame, key: str, crit: Criteria, min_years: int 
 
     One row per key: years_used, slope (per year), slope_se, classification (or 'too few years').
     """
-    rows = []
-    for k, g in df.dropna(subset=["gap", "gap_se"]).groupby(key, sort=True):
-        g = g[g["dis_n"].fillna(0) >= crit.min_disadvantaged_cohort]
-        if len(g) < min_years or (g["gap_se"] <= 0).any():
-            rows.append({key: k, "years_used": len(g), "slope": np.nan, "slope_se": np.nan,
-                         "trend": "too few years"})
-            continue
-        x = g["year"].to_numpy(float)
-        y = g["gap"].to_numpy(float)
-        w = 1.0 / g["gap_se"].to_numpy(float) ** 2
-        xm = np.sum(w * x) / np.sum(w)
-        sxx = np.sum(w * (x - xm) ** 2)
-        slope = np.sum(w * (x - xm) * (y - np.sum(w * y) / np.sum(w))) / sxx
-        se = np.sqrt(1.0 / sxx)
-        z = slope / se
-        trend = ("widening" if z > crit.z_threshold else "narrowing" if z < -crit.z_threshold
-                 else "no clear change")
-        rows.append({key: k, "years_used": len(g), "slope": slope, "slope_se": se, "trend": trend})
-    return pd.DataFrame(rows, columns=[key, "years_used", "slope", "slope_se", "trend"])
+    cols = [key, "years_used", "slope", "slope_se", "trend"]
+    d = df.dropna(subset=["gap", "gap_se"])
+    keys = pd.Index(d[key].unique()).sort_values()
+    g = d[d["dis_n"].fillna(0) >= crit.min_disadvantaged_cohort]
+    # Weighted sums per key (x centred on a common year so the sums keep their precision).
+    x = g["year"].to_numpy(float)
+    x = x - (x.mean() if len(x) else 0.0)
+    y = g["gap"].to_numpy(float)
+    se = g["gap_se"].to_numpy(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        w = 1.0 / se ** 2
+        sums = pd.DataFrame({key: g[key].to_numpy(), "n": 1, "bad_se": se <= 0, "w": w, "wx": w * x, "wy": w * y,
+                             "wxx": w * x * x, "wxy": w * x * y}).groupby(key, sort=True).sum()
+        sums = sums.reindex(keys)
+        n = sums["n"].fillna(0).astype(int)
+        xm = sums["wx"] / sums["w"]
+        sxx = sums["wxx"] - sums["w"] * xm ** 2
+        slope = (sums["wxy"] - xm * sums["wy"]) / sxx
+        slope_se = np.sqrt(1.0 / sxx)
+        z = slope / slope_se
+    usable = (n >= min_years) & ~sums["bad_se"].fillna(False).astype(bool)
+    trend = np.select([z > crit.z_threshold, z < -crit.z_threshold], ["widening", "narrowing"], "no clear change")
+    out = pd.DataFrame({key: keys, "years_used": n.to_numpy(),
+                        "slope": slope.where(usable).to_numpy(), "slope_se": slope_se.where(usable).to_numpy(),
+                        "trend": np.where(usable, trend, "too few years")})
+    return out[cols]
 
 
 def funnel(compared: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
