@@ -133,7 +133,7 @@ def multi_year_trend(df: pd.DataFrame, key: str, crit: Criteria, min_years: int 
         slope = (sums["wxy"] - xm * sums["wy"]) / sxx
         slope_se = np.sqrt(1.0 / sxx)
         z = slope / slope_se
-    usable = (n >= min_years) & ~sums["bad_se"].fillna(False).astype(bool)
+    usable = (n >= min_years) & ~(sums["bad_se"].fillna(0) > 0)
     trend = np.select([z > crit.z_threshold, z < -crit.z_threshold], ["widening", "narrowing"], "no clear change")
     out = pd.DataFrame({key: keys, "years_used": n.to_numpy(),
                         "slope": slope.where(usable).to_numpy(), "slope_se": slope_se.where(usable).to_numpy(),

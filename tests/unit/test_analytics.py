@@ -122,3 +122,60 @@ def test_criteria_file_errors_name_file_key_and_suggestion(tmp_path):
 def test_shipped_criteria_file_loads():
     c = load_criteria()
     assert c.min_disadvantaged_cohort == 11 and c.score_sd["att8"] > 0
+
+
+def _flag_panel() -> pd.DataFrame:
+    """Six schools over three years; other pupils nationally at 70% every year."""
+    spec = {  # urn: (dis by year, oth, dis_n by year, ofsted)
+        1: ((72, 72, 72), 75, (20, 20, 20), "Good"),          # at national every year
+        2: ((60, 60, 72), 75, (20, 20, 20), None),            # gap 15, 15, 3
+        3: ((72, 72, 72), 75, (20, 20, 20), "Inadequate"),
+        4: ((72, 72, 72), 75, (20, 20, 8), "Good"),           # too few disadvantaged pupils now
+        5: ((35, 35, 35), 75, (20, 20, 20), "Good"),          # gap 40 every year
+        6: ((60, 60, 60), 62, (20, 20, 20), "Good"),          # gap 2: best fifth, below national
+    }
+    rows = [{"urn": u, "year": y, "dis": float(d[i]), "oth": float(o), "dis_n": n[i], "diffn": np.nan, "ofsted": g}
+            for u, (d, o, n, g) in spec.items() for i, y in enumerate((2017, 2018, 2019))]
+    df = pd.DataFrame(rows)
+    df["gap"] = df["oth"] - df["dis"]
+    return df
+
+
+def test_best_practice_and_targeted_flags_by_hand():
+    from gapdata import practice
+
+    national = pd.DataFrame({"year": [2017, 2018, 2019], "oth": [70.0] * 3})
+    compared = pd.DataFrame({"urn": [1, 2, 3, 4, 5, 6], "year_from": 2017,
+                             "classification": ["no clear change"] * 4 + ["widening", "no clear change"]})
+    got = practice.flag_schools(_flag_panel(), compared, national, 2019, Criteria()).set_index("urn")
+    assert got["best_practice"].to_dict() == {1: True, 2: False, 3: False, 4: False, 5: False, 6: True}
+    assert got.loc[1, "best_practice_reason"] == \
+        "disadvantaged pupils at or above other pupils nationally in 2016/17, 2017/18, 2018/19"
+    # Gap 2 is at or below each year's 20th percentile (3, 3 and 2.8) though below other pupils nationally.
+    assert got.loc[6, "best_practice_reason"] == "gap in the best 20% of schools in 2016/17, 2017/18, 2018/19"
+    assert got.loc[3, "best_practice_reason"] == "results meet the criteria but Ofsted grade is Inadequate"
+    assert got.loc[4, "best_practice_reason"] == ""  # 8 disadvantaged pupils in the latest year
+    # Worst fifth: gap >= the 80th percentile (15, 15, 10.4).
+    assert got["targeted"].to_dict() == {1: False, 2: True, 3: False, 4: False, 5: True, 6: False}
+    assert got.loc[2, "targeted_reason"] == "gap in the worst 20% of schools in 2016/17, 2017/18"
+    assert got.loc[5, "targeted_reason"] == \
+        "gap widened credibly from 2016/17; gap in the worst 20% of schools in 2016/17, 2017/18, 2018/19"
+    assert got["years_at_national"].to_dict() == {1: 3, 2: 1, 3: 3, 4: 3, 5: 0, 6: 0}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(2015, 2025), st.floats(-30, 60), st.floats(0.5, 9),
+                          st.integers(0, 60)), min_size=1, max_size=40))
+def test_multi_year_trend_matches_weighted_least_squares_per_unit(rows):
+    df = pd.DataFrame(rows, columns=["k", "year", "gap", "gap_se", "dis_n"]).drop_duplicates(["k", "year"])
+    crit = Criteria()
+    got = trends.multi_year_trend(df, "k", crit).set_index("k")
+    assert sorted(got.index) == sorted(df["k"].unique())
+    for k, g in df.groupby("k"):
+        g = g[g["dis_n"] >= crit.min_disadvantaged_cohort]
+        assert got.loc[k, "years_used"] == len(g)
+        if len(g) < 3:
+            assert got.loc[k, "trend"] == "too few years" and np.isnan(got.loc[k, "slope"])
+            continue
+        slope = np.polyfit(g["year"], g["gap"], 1, w=1 / g["gap_se"])[0]  # polyfit weights are 1/sigma
+        assert got.loc[k, "slope"] == pytest.approx(slope, rel=1e-6, abs=1e-9)
