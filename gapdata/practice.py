@@ -45,8 +45,11 @@ def flag_schools(panel: pd.DataFrame, compared: pd.DataFrame, national: pd.DataF
 
 def _joined_years(p: pd.DataFrame, mask: pd.Series) -> pd.Series:
     """Per URN, the labels of the years where `mask` holds, joined with ', ' (in year order)."""
-    sel = p.loc[mask, ["urn", "label"]]
-    return sel.groupby("urn", sort=True)["label"].agg(", ".join)
+    wide = p.loc[mask].pivot(index="urn", columns="year", values="label").sort_index(axis=1)
+    text = pd.Series("", index=wide.index, dtype=object)
+    for y in wide.columns:  # a handful of years: whole-column string operations, no per-school Python
+        text = text + (wide[y] + ", ").fillna("")
+    return text.str[:-2]
 
 
 def _flags_per_school(p: pd.DataFrame, compared: pd.DataFrame, crit: Criteria) -> pd.DataFrame:

@@ -57,6 +57,41 @@ def _fmt(v: float, unit: str) -> str:
     return f"{v:+.1f} pp" if unit == "pp" else f"{v:+.2f}"
 
 
+def _judge(out: pd.DataFrame, lf: str, lt: str, unit: str, crit: Criteria) -> tuple[list[str], list[str]]:
+    """Classification and reason per row of compare_years' frame (plain arrays: no per-row pandas access)."""
+    mn = crit.min_disadvantaged_cohort
+    n_from, n_to = (out[c].to_numpy(float, na_value=np.nan) for c in ("dis_n_from", "dis_n_to"))
+    g_from, g_to = (out[c].to_numpy(float, na_value=np.nan) for c in ("gap_from", "gap_to"))
+    change, se, z = (out[c].to_numpy(float, na_value=np.nan) for c in ("change", "se_change", "z"))
+    none = [None] * len(out)
+    st_from = out["dis_status_from"].tolist() if "dis_status_from" in out else none
+    st_to = out["dis_status_to"].tolist() if "dis_status_to" in out else none
+    classes, reasons = [], []
+    for i in range(len(out)):
+        nf, nt = n_from[i], n_to[i]
+        if nf < mn or nt < mn:  # NaN compares False: an unknown cohort is not "too small"
+            lab, n = (lf, nf) if nf < mn else (lt, nt)
+            classes.append("too small")
+            reasons.append(f"only {int(n)} disadvantaged pupils in {lab} (minimum {mn})")
+        elif np.isnan(g_from[i]) or np.isnan(g_to[i]):
+            which, st = (lf, st_from[i]) if np.isnan(g_from[i]) else (lt, st_to[i])
+            st = st if isinstance(st, str) else None
+            classes.append("too small" if st == "SUPP" else "no data")
+            reasons.append(f"no gap for {which}" + (f" ({st})" if st else ""))
+        elif np.isnan(se[i]):
+            classes.append("no data")
+            reasons.append("cohort sizes not published, so the change cannot be judged")
+        elif abs(z[i]) > crit.z_threshold and abs(change[i]) >= crit.min_change:
+            classes.append("widening" if change[i] > 0 else "narrowing")
+            reasons.append(f"gap {_fmt(change[i], unit)} from {lf} to {lt}, {abs(z[i]):.1f}× its standard error "
+                           f"(±{se[i]:.1f})")
+        else:
+            classes.append("no clear change")
+            reasons.append(f"change {_fmt(change[i], unit)} is within the uncertainty of these cohorts "
+                           f"(±{Z95 * se[i]:.1f} at 95%)")
+    return classes, reasons
+
+
 def compare_years(df: pd.DataFrame, key: str, year_from: int, year_to: int, measure: str,
                   crit: Criteria) -> pd.DataFrame:
     """Gap in each of two years, its change, and a classification with the reason, one row per `key`.
@@ -78,31 +113,7 @@ def compare_years(df: pd.DataFrame, key: str, year_from: int, year_to: int, meas
     out["se_change"] = np.sqrt(out["gap_se_from"] ** 2 + out["gap_se_to"] ** 2)
     out["z"] = out["change"] / out["se_change"]
     lf, lt = year_label(year_from), year_label(year_to)
-    classes, reasons = [], []
-    for r in out.itertuples():
-        n_from, n_to = r.dis_n_from, r.dis_n_to
-        small = [(lab, n) for lab, n in ((lf, n_from), (lt, n_to)) if pd.notna(n) and n < crit.min_disadvantaged_cohort]
-        if small:
-            lab, n = small[0]
-            classes.append("too small")
-            reasons.append(f"only {int(n)} disadvantaged pupils in {lab} (minimum {crit.min_disadvantaged_cohort})")
-        elif pd.isna(r.gap_from) or pd.isna(r.gap_to):
-            which = lf if pd.isna(r.gap_from) else lt
-            st = getattr(r, "dis_status_from" if which == lf else "dis_status_to", None)
-            classes.append("too small" if st == "SUPP" else "no data")
-            reasons.append(f"no gap for {which}" + (f" ({st})" if isinstance(st, str) and st else ""))
-        elif pd.isna(r.se_change):
-            classes.append("no data")
-            reasons.append("cohort sizes not published, so the change cannot be judged")
-        elif abs(r.z) > crit.z_threshold and abs(r.change) >= crit.min_change:
-            cls = "widening" if r.change > 0 else "narrowing"
-            classes.append(cls)
-            reasons.append(f"gap {_fmt(r.change, unit)} from {lf} to {lt}, {abs(r.z):.1f}× its standard error "
-                           f"(±{r.se_change:.1f})")
-        else:
-            classes.append("no clear change")
-            reasons.append(f"change {_fmt(r.change, unit)} is within the uncertainty of these cohorts "
-                           f"(±{Z95 * r.se_change:.1f} at 95%)")
+    classes, reasons = _judge(out, lf, lt, unit, crit)
     out["classification"] = classes
     out["reason"] = reasons
     return out.reset_index()
