@@ -59,6 +59,49 @@ def build_store(raw: Path, store: Path, strict: bool = False,
     t0 = time.perf_counter()
     report = BuildReport(store=store)
     mods = registry.modules()
+    tmp = store.with_name(store.name + f".building-{os.getpid()}")
+    store.parent.mkdir(parents=True, exist_ok=True)
+    _remove(tmp)
+    con = None
+    try:
+        con = duckdb.connect(str(tmp))
+        # Keep the build under ~2 GiB on an England-sized load: DuckDB spills the de-duplication to disk.
+        con.execute(f"SET memory_limit = '{BUILD_MEMORY}'")
+        for ddl in DDL.values():
+            con.execute(ddl.replace("PRIMARY KEY", ""))
+        for name in STREAMED:
+            con.execute(f"CREATE TABLE _stage_{name} AS SELECT * FROM {name} LIMIT 0")
+        tables, rejects = _read_all(raw, mods, con, report, strict, progress)
+        if not any(f.status == "loaded" for f in report.files):
+            raise BuildError(f"no recognised data files under {raw}")
+        _write(con, tables, rejects, report)
+        report.counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in DDL}
+        con.execute("CHECKPOINT")
+        con.close()
+        os.replace(tmp, store)
+    except BaseException:
+        if con is not None:
+            con.close()
+        _remove(tmp)
+        raise
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+# Large tables go to the build database file by file, so memory holds one file's rows at a time.
+STREAMED = ("school_results", "area_results")
+BUILD_MEMORY = os.environ.get("GAPDATA_BUILD_MEMORY", "1GB")
+
+
+def _remove(tmp: Path) -> None:
+    for p in (tmp, Path(str(tmp) + ".wal")):
+        if p.exists():
+            p.unlink()
+
+
+def _read_all(raw: Path, mods: list, con: duckdb.DuckDBPyConnection, report: BuildReport, strict: bool,
+              progress: Callable[[Path], None] | None) -> tuple[dict[str, list[pd.DataFrame]], list[dict]]:
+    """Read every file: results are staged in `con` at once; the small tables are returned for merging."""
     tables: dict[str, list[pd.DataFrame]] = defaultdict(list)
     rejects: list[dict] = []
     for path in _iter_files(raw):
@@ -80,10 +123,13 @@ def build_store(raw: Path, store: Path, strict: bool = False,
                                             0, "skipped", str(exc)))
             continue
         for name, df in res.tables.items():
-            if df is not None and len(df):
-                df = df.copy()
-                if name == "schools":
-                    df["_prio"] = _register_priority(df, mod.__name__, len(report.files))
+            if df is None or not len(df):
+                continue
+            if name in STREAMED:
+                _insert(con, f"_stage_{name}", df.reindex(columns=COLUMNS[name]), COLUMNS[name])
+            elif name == "schools":
+                tables[name].append(df.assign(_prio=_register_priority(df, mod.__name__, len(report.files))))
+            else:
                 tables[name].append(df)
         for r in res.rejects:
             # A reader may report rows of a companion file (e.g. a lookup read beside another): keep its name.
@@ -93,27 +139,7 @@ def build_store(raw: Path, store: Path, strict: bool = False,
         report.files.append(FileSummary(rel, res.kind, res.years, res.rows_read, res.rows_loaded,
                                         max(res.rows_read - res.rows_loaded, 0), "loaded", "; ".join(res.notes)))
         report.files[-1].sha256 = sha256_of(path)  # type: ignore[attr-defined]
-    if not any(f.status == "loaded" for f in report.files):
-        raise BuildError(f"no recognised data files under {raw}")
-
-    tmp = store.with_name(store.name + f".building-{os.getpid()}")
-    store.parent.mkdir(parents=True, exist_ok=True)
-    if tmp.exists():
-        tmp.unlink()
-    try:
-        con = duckdb.connect(str(tmp))
-        _write(con, tables, rejects, report)
-        report.counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in DDL}
-        con.execute("CHECKPOINT")
-        con.close()
-        os.replace(tmp, store)
-    except BaseException:
-        for p in (tmp, Path(str(tmp) + ".wal")):
-            if p.exists():
-                p.unlink()
-        raise
-    report.seconds = time.perf_counter() - t0
-    return report
+    return tables, rejects
 
 
 def _register_priority(df: pd.DataFrame, module: str, file_index: int) -> list[int]:
@@ -131,37 +157,35 @@ def _concat(frames: list[pd.DataFrame], table: str, extra: tuple[str, ...] = ())
     return df
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame) -> None:
+def _insert(con: duckdb.DuckDBPyConnection, table: str, df: pd.DataFrame, columns: list[str] | None = None) -> None:
     con.register("_incoming", df)
-    cols = ", ".join(f'"{c}"' for c in COLUMNS[table])
+    cols = ", ".join(f'"{c}"' for c in (columns or COLUMNS[table]))
     con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _incoming")
     con.unregister("_incoming")
 
 
 def _write(con: duckdb.DuckDBPyConnection, tables: dict[str, list[pd.DataFrame]], rejects: list[dict],
            report: BuildReport) -> None:
-    for ddl in DDL.values():
-        con.execute(ddl.replace("PRIMARY KEY", ""))
     _insert(con, "la_codes", _concat(tables.get("la_codes", []), "la_codes").drop_duplicates())
     _insert(con, "postcodes", _concat(tables.get("postcodes", []), "postcodes")
             .drop_duplicates("postcode_key", keep="last"))
     _insert(con, "school_links", _concat(tables.get("school_links", []), "school_links").drop_duplicates())
     _insert(con, "pupil_premium", _concat(tables.get("pupil_premium", []), "pupil_premium"))
 
-    # Results: where two files carry the same school-year, the file whose own year it is wins.
-    con.register("_sr", _concat(tables.get("school_results", []), "school_results"))
+    # Results: where two files carry the same school-year, the file whose own year it is wins. Stored in
+    # (ks, measure) order so a one-measure query reads only that measure's row groups (DuckDB zonemaps).
     con.execute("""INSERT INTO school_results SELECT * EXCLUDE (_rk) FROM (
         SELECT *, row_number() OVER (PARTITION BY urn, year, ks, measure, grp
                                      ORDER BY (file_year = year) DESC, file_year DESC, source) AS _rk
-        FROM _sr) WHERE _rk = 1""")
-    con.unregister("_sr")
-    con.register("_ar", _concat(tables.get("area_results", []), "area_results"))
+        FROM _stage_school_results) WHERE _rk = 1
+        ORDER BY ks, measure, urn, year""")
     con.execute("""INSERT INTO area_results SELECT * EXCLUDE (_rk) FROM (
         SELECT *, CASE WHEN file_year IS NULL THEN 1 ELSE row_number() OVER (
             PARTITION BY kind, level, area_code, year, ks, measure, grp
             ORDER BY (file_year = year) DESC, file_year DESC, source) END AS _rk
-        FROM _ar) WHERE _rk = 1""")
-    con.unregister("_ar")
+        FROM _stage_area_results) WHERE _rk = 1""")
+    for name in STREAMED:
+        con.execute(f"DROP TABLE _stage_{name}")
     # LA rows from performance files carry the DfE code: give them the GSS code and name valid that year.
     con.execute("""UPDATE area_results a SET area_code = l.gss, area_name = coalesce(a.area_name, l.name)
         FROM la_codes l WHERE a.level = 'la' AND a.la_code = l.la_code AND a.area_code = CAST(l.la_code AS VARCHAR)
