@@ -70,10 +70,19 @@ level = c1.radio("Areas:", levels, format_func=ml.LEVELS.get, horizontal=True, k
 colour_by = c2.radio("Colour by", ["gap", "change"], horizontal=True, key="map_colour",
                      format_func={"gap": "Gap (latest year)", "change": "Change in gap"}.get)
 LAYERS = {"schools": "Schools", "arcs": "Partner arcs", "basemap": "Basemap (online)"}
+NETWORKS = ml.networks_file()
+if NETWORKS is not None:
+    LAYERS = {"schools": "Schools", "arcs": "Partner arcs", "networks": "Networks", "basemap": "Basemap (online)"}
 shown = c3.pills("Show", list(LAYERS), selection_mode="multi", default=["schools"], format_func=LAYERS.get,
                  key="map_layers", help="Partner arcs: targeted schools → assigned best-practice partners. "
                  "Basemap: street map from Carto (needs internet); off, the boundaries are the map.") or []
 show_schools, show_arcs, basemap = "schools" in shown, "arcs" in shown, "basemap" in shown
+net_points = None
+if NETWORKS is not None and "networks" in shown:
+    net_points, net_problems = common.cached(ml.network_points, str(NETWORKS))
+    if net_problems:
+        with st.expander(f"{len(net_problems)} problems in the networks file {NETWORKS.name} (rows not drawn)"):
+            st.markdown("\n".join(f"- {html.escape(m)}" for m in net_problems))
 
 sel = ml.Selection(f, level)
 unit = sel.unit
@@ -147,13 +156,14 @@ def _centroids(shapes) -> tuple[pd.Series, pd.Series]:
 
 
 def _draw(geo, points, arcs, view, limit, u, by_change, show_points, groups=("other", "disadvantaged")) -> None:
-    deck = ml.deck(geo, points, arcs, view, basemap=basemap, big=big)
+    deck = ml.deck(geo, points, arcs, view, basemap=basemap, big=big, networks=net_points)
     mcol, lcol = st.columns([5, 1] if big else [4, 1])
     with mcol:
         st.pydeck_chart(deck, height=HEIGHT, on_select=_on_select, selection_mode="single-object", key="map_chart",
                         alt="Map of areas coloured by the disadvantage gap, with schools as points")
     legend = ml.legend_html(limit, u, "change" if by_change else "gap", show_points,
-                            show_arcs=arcs is not None and len(arcs) > 0, big=big, groups=groups)
+                            show_arcs=arcs is not None and len(arcs) > 0, big=big, groups=groups,
+                            show_networks=net_points is not None and len(net_points) > 0)
     lcol.markdown(legend, unsafe_allow_html=True)
     st.caption("Click an area to narrow the filters to it; click a school to open its profile.")
 

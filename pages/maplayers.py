@@ -304,8 +304,49 @@ TOOLTIP = {"html": "<b>{tt_title}</b><br/>{tt_1}<br/>{tt_2}<br/><i>{tt_3}</i>",
                      "whiteSpace": "normal"}}
 
 
+NETWORKS_ENV = "GAPWATCH_NETWORKS"
+NETWORK_RGBA = [20, 20, 20, 255]
+
+
+def networks_file() -> Path | None:
+    """The user's networks CSV ($GAPWATCH_NETWORKS, else config/networks.csv), or None when there is none."""
+    import os
+
+    env = os.environ.get(NETWORKS_ENV)
+    p = Path(env) if env else Path(__file__).resolve().parents[1] / "config" / "networks.csv"
+    return p if p.is_file() else None
+
+
+def network_points(con: duckdb.DuckDBPyConnection, path: str) -> tuple[pd.DataFrame, list[str]]:
+    """Lead locations of the networks in `path` (geo.networks format) with tooltips, and the problems found.
+
+    Leads given by URN take the school's coordinates and by postcode Code-Point's; each problem names the
+    file, line and column.
+    """
+    from gapdata.build import bng_to_wgs84
+    from geo import networks as nw
+
+    schools = con.execute("SELECT urn, easting, northing FROM schools").fetchdf()
+    postcodes = con.execute("SELECT postcode_key, easting, northing FROM postcodes").fetchdf()
+    try:
+        df, problems = nw.read_networks(Path(path), schools, postcodes)
+    except Exception as exc:  # noqa: BLE001 - a SourceError names file and line: show it, never raise
+        return pd.DataFrame(), [str(exc)]
+    msgs = [f"{Path(r.file).name} line {r.line}" + (f", column {r.column}" if r.column else "") + f": {r.reason}"
+            for r in problems]
+    df = df.dropna(subset=["lead_easting", "lead_northing"]).reset_index(drop=True)
+    if df.empty:
+        return df, msgs
+    df["lon"], df["lat"] = bng_to_wgs84(df["lead_easting"].to_numpy(), df["lead_northing"].to_numpy())
+    df["tt_title"] = df["name"].map(lambda v: html.escape(str(v)))
+    df["tt_1"] = df["kind"].map(lambda v: html.escape(str(v)))
+    df["tt_2"] = [f"{len(m)} member schools" for m in df["member_urns"]]
+    df["tt_3"] = "existing network (lead location)"
+    return df[["name", "kind", "lon", "lat", "tt_title", "tt_1", "tt_2", "tt_3"]], msgs
+
+
 def deck(area_geojson: dict | None, points: pd.DataFrame | None, arcs: pd.DataFrame | None, view: dict,
-         basemap: bool = False, big: bool = False):
+         basemap: bool = False, big: bool = False, networks: pd.DataFrame | None = None):
     """The pydeck Deck: areas, schools, arcs (each with an id so selections survive reruns)."""
     import pydeck as pdk
 
@@ -326,6 +367,12 @@ def deck(area_geojson: dict | None, points: pd.DataFrame | None, arcs: pd.DataFr
                                 get_source_color=list(CLASS_COLOURS["widening"]) + [230],
                                 get_target_color=list(CLASS_COLOURS["best practice"]) + [230],
                                 get_width=4 if big else 3))
+    if networks is not None and len(networks):
+        # Hollow black rings, larger than school points, so a hub reads apart from the schools' colours.
+        layers.append(pdk.Layer("ScatterplotLayer", id="networks", data=networks, pickable=True, filled=False,
+                                stroked=True, get_position=["lon", "lat"], get_radius=1,
+                                radius_min_pixels=12 if big else 9, get_line_color=NETWORK_RGBA,
+                                line_width_min_pixels=4 if big else 3))
     style = "https://basemaps.cartocdn.com/gl/positron-gl-style/style.json" if basemap else None
     return pdk.Deck(layers=layers, initial_view_state=pdk.ViewState(**view, pitch=0, bearing=0),
                     map_style=style, tooltip=TOOLTIP, map_provider="carto" if basemap else None)
@@ -334,7 +381,7 @@ def deck(area_geojson: dict | None, points: pd.DataFrame | None, arcs: pd.DataFr
 # ---------------------------------------------------------------------------------------------- legend, reading
 def legend_html(limit: float, unit: str, colour_by: str, show_schools: bool, show_arcs: bool = False,
                 big: bool = False, title: str | None = None,
-                groups: tuple[str, str] = ("other", "disadvantaged")) -> str:
+                groups: tuple[str, str] = ("other", "disadvantaged"), show_networks: bool = False) -> str:
     """HTML legend: the diverging scale with its end labels, grey = no data, and the school colours."""
     fs = 18 if big else 13
     bar = 300 if big else 190
@@ -366,6 +413,10 @@ def legend_html(limit: float, unit: str, colour_by: str, show_schools: bool, sho
         parts.append("<br/>")
     if show_arcs:
         parts.append("<b>Arcs</b>: targeted school (orange end) → assigned partner (green end)<br/>")
+    if show_networks:
+        parts.append(f'<span style="display:inline-block;width:{fs}px;height:{fs}px;border-radius:50%;'
+                     'border:3px solid #141414;vertical-align:middle"></span> existing network (hub, cluster) '
+                     "lead<br/>")
     parts.append("</div>")
     return "".join(parts)
 

@@ -144,3 +144,33 @@ def test_bundle_south_west_sees_la_level_results(bundle_store: Path, monkeypatch
     corn = la[la["LA"] == "Cornwall"].iloc[0]
     assert corn["Gap"] == pytest.approx(22.2, abs=0.05)
     assert len(la) == 15  # the South West's LAs in 2021/22 (Somerset still a county)
+
+
+def test_network_leads_are_located_and_bad_rows_are_listed(small_store: Path, tmp_path: Path) -> None:
+    import duckdb
+
+    con = duckdb.connect(str(small_store), read_only=True)
+    urn = con.execute("SELECT min(urn) FROM schools").fetchone()[0]
+    csv = tmp_path / "networks.csv"
+    csv.write_text("name,kind,lead_urn,lead_postcode,lead_easting,lead_northing,member_urns\n"
+                   f"North <Hub>,Maths hub,,,472080,139716,{urn}\n"
+                   "Nowhere Cluster,Excellence-for-Everyone cluster,,,,,\n")
+    pts, problems = ml.network_points(con, str(csv))
+    assert pts["name"].tolist() == ["North <Hub>"]
+    assert pts.loc[0, "tt_title"] == "North &lt;Hub&gt;"  # tooltips are HTML: data is escaped
+    assert pts.loc[0, "tt_2"] == "1 member schools"
+    # Alton, Hampshire (BNG 472080, 139716) is at about 0.97 W, 51.15 N.
+    assert pts.loc[0, "lon"] == pytest.approx(-0.974, abs=0.01) and pts.loc[0, "lat"] == pytest.approx(51.15, abs=0.01)
+    assert len(problems) == 1 and problems[0].startswith("networks.csv line 3")
+
+
+def test_map_draws_a_users_networks_layer(small_store: Path, monkeypatch: pytest.MonkeyPatch,
+                                          tmp_path: Path) -> None:
+    csv = tmp_path / "networks.csv"
+    csv.write_text("name,kind,lead_easting,lead_northing,member_urns\nNorth Hub,Maths hub,472080,139716,\n")
+    monkeypatch.setenv("GAPWATCH_NETWORKS", str(csv))
+    at = run(small_store, monkeypatch, "pages/map.py")
+    at.session_state["map_layers"] = ["schools", "networks"]
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "existing network" in "\n".join(str(m.value) for m in at.markdown)  # the legend says what rings are
