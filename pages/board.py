@@ -197,37 +197,45 @@ else:
 
 # ------------------------------------------------------------------------------------------------ board pack
 st.subheader("Board pack")
-shapes = sel.shapes()
-limit = ml.nice_limit(areas["gap_to"])
-fills = dict(zip(areas["code"].astype(str), ml.diverging_rgba(areas["gap_to"], limit)))
-pts_map = ml.school_points(schools, unit, f.year_from, f.year_to)
-svg = boardpack.svg_map(shapes, fills, pts_map, title=f"{f.measure_label} gap, {lt}")
-legend = ml.legend_html(limit, unit, "gap", True)
-src = common.query_df("SELECT DISTINCT source FROM school_results WHERE ks = ? AND measure = ? AND la_code IN "
-                      "(SELECT unnest(?)) ORDER BY source", (f.ks, f.measure, list(f.la_codes)))
-eng_src = a.england["source"].dropna().unique().tolist() if "source" in a.england else []
-crit = a.crit
-pack = boardpack.board_pack(
-    title=f"Disadvantage gap — {f.selection_label()}",
-    subtitle=f"{f.measure_label} · {MEASURES[f.measure].ks.upper()} · {lf} → {lt}",
-    cards=[(f"Gap {lt}", ml.fmt_gap(t.get("gap_to"), unit), "other − disadvantaged"),
-           (f"Change since {lf}", f"{ml.arrow(t.get('change'))} {ml.fmt_gap(t.get('change'), unit, True)}",
-            str(t.get("classification", ""))),
-           ("Schools widening / narrowing", f"{counts.get('widening', 0)} / {counts.get('narrowing', 0)}",
-            f"of {len(schools)}"),
-           ("Too small to say", str(counts.get("too small", 0)), f"of {len(schools)}"),
-           (f"England gap {lt}", ml.fmt_gap(eng.get(f.year_to), unit), "DfE")],
-    map_svg=svg, legend=legend,
-    tables=[(f"{ml.LEVELS[level]}", area_tab.drop(columns=["Why"])), ("Schools", school_tab.drop(columns=["Why"]))],
-    definitions=[
-        "Disadvantaged pupils: DfE's FSM6CLA1A group (free school meals in the last six years, looked after or "
-        "adopted from care). Other pupils: everyone else in the same school or area.",
-        "Gap = other pupils' result − disadvantaged pupils' result; positive means disadvantaged pupils are behind.",
-        f"Widening/narrowing: the change in gap exceeds {crit.z_threshold:g} standard errors given the cohorts and "
-        f"is at least {crit.min_change:g} {u}; otherwise 'no clear change'.",
-        f"Too small to say: fewer than {crit.min_disadvantaged_cohort} disadvantaged pupils in a year, or suppressed.",
-        "Area figures are pupil-weighted from school figures; suppressed schools are counted but left out."],
-    sources=[str(x) for x in src["source"]] + [f"England comparator: {x}" for x in eng_src])
-st.download_button("⬇ HTML board pack", pack.encode("utf-8"),
+def _board_pack() -> bytes:
+    """The self-contained HTML pack, made when the button is clicked (the map and tables take seconds at
+    England scale, too long to redo on every filter change)."""
+    shapes = sel.shapes()
+    limit = ml.nice_limit(areas["gap_to"])
+    fills = dict(zip(areas["code"].astype(str), ml.diverging_rgba(areas["gap_to"], limit)))
+    pts_map = ml.school_points(schools, unit, f.year_from, f.year_to)
+    svg = boardpack.svg_map(shapes, fills, pts_map, title=f"{f.measure_label} gap, {lt}")
+    legend = ml.legend_html(limit, unit, "gap", True)
+    src = common.query_df("SELECT DISTINCT source FROM school_results WHERE ks = ? AND measure = ? AND la_code IN "
+                          "(SELECT unnest(?)) ORDER BY source", (f.ks, f.measure, list(f.la_codes)))
+    eng_src = a.england["source"].dropna().unique().tolist() if "source" in a.england else []
+    crit = a.crit
+    pack = boardpack.board_pack(
+        title=f"Disadvantage gap — {f.selection_label()}",
+        subtitle=f"{f.measure_label} · {MEASURES[f.measure].ks.upper()} · {lf} → {lt}",
+        cards=[(f"Gap {lt}", ml.fmt_gap(t.get("gap_to"), unit), "other − disadvantaged"),
+               (f"Change since {lf}", f"{ml.arrow(t.get('change'))} {ml.fmt_gap(t.get('change'), unit, True)}",
+                str(t.get("classification", ""))),
+               ("Schools widening / narrowing", f"{counts.get('widening', 0)} / {counts.get('narrowing', 0)}",
+                f"of {len(schools)}"),
+               ("Too small to say", str(counts.get("too small", 0)), f"of {len(schools)}"),
+               (f"England gap {lt}", ml.fmt_gap(eng.get(f.year_to), unit), "DfE")],
+        map_svg=svg, legend=legend,
+        tables=[(f"{ml.LEVELS[level]}", area_tab.drop(columns=["Why"])), ("Schools", school_tab.drop(columns=["Why"]))],
+        definitions=[
+            "Disadvantaged pupils: DfE's FSM6CLA1A group (free school meals in the last six years, looked after or "
+            "adopted from care). Other pupils: everyone else in the same school or area.",
+            "Gap = other pupils' result − disadvantaged pupils' result; positive means disadvantaged pupils are "
+            "behind.",
+            f"Widening/narrowing: the change in gap exceeds {crit.z_threshold:g} standard errors given the cohorts and "
+            f"is at least {crit.min_change:g} {u}; otherwise 'no clear change'.",
+            f"Too small to say: fewer than {crit.min_disadvantaged_cohort} disadvantaged pupils in a year, or "
+            "suppressed.",
+            "Area figures are pupil-weighted from school figures; suppressed schools are counted but left out."],
+        sources=[str(x) for x in src["source"]] + [f"England comparator: {x}" for x in eng_src])
+    return pack.encode("utf-8")
+
+
+st.download_button("⬇ HTML board pack", _board_pack,
                    file_name=f"board_pack_{f.ks}_{f.measure}_{f.year_to}.html", mime="text/html", key="board_pack",
                    help="One self-contained HTML file (map, figures, tables, definitions, sources); prints to PDF.")

@@ -640,9 +640,11 @@ def download_buttons(df: pd.DataFrame, stem: str, label: str = "") -> None:
     """CSV and Excel downloads of exactly the DataFrame shown."""
     safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", stem).strip("_") or "data"
     c1, c2, _ = st.columns([1, 1, 2])
-    c1.download_button(f"⬇ CSV{' — ' + label if label else ''}", df.to_csv(index=False).encode("utf-8"),
+    # Deferred: the files are made when the button is clicked, not on every rerun (an Excel file of 20,000
+    # schools takes seconds to write).
+    c1.download_button(f"⬇ CSV{' — ' + label if label else ''}", lambda: df.to_csv(index=False).encode("utf-8"),
                        file_name=f"{safe}.csv", mime="text/csv", key=f"dl_csv_{safe}")
-    c2.download_button(f"⬇ Excel{' — ' + label if label else ''}", to_excel(df), file_name=f"{safe}.xlsx",
+    c2.download_button(f"⬇ Excel{' — ' + label if label else ''}", lambda: to_excel(df), file_name=f"{safe}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        key=f"dl_xlsx_{safe}")
 
