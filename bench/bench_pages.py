@@ -96,6 +96,54 @@ def time_page(store: Path, page: str) -> tuple[float, float, str]:
     return first, change, "error: " + str(at.exception[0].value)[:200] if at.exception else "ok"
 
 
+def time_search(store: Path) -> tuple[float, float, int]:
+    """Median and worst time of a school search (name with a typo, partial name, URN, postcode, town)."""
+    import statistics
+
+    import duckdb
+
+    from pages.common import search_schools
+
+    con = duckdb.connect(str(store), read_only=True)
+    index = con.execute("SELECT urn, name, town, postcode, phase, la_code, la_name FROM schools").fetchdf()
+    some = index.sample(5, random_state=1)
+    queries = []
+    for r in some.itertuples():
+        name = str(r.name)
+        queries += [name[:-2] + name[-1:], name.split()[0], str(r.urn), str(r.postcode)[:4], str(r.town)]
+    times = []
+    for q in queries:
+        t = time.perf_counter()
+        search_schools(index, q)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times), max(times), len(index)
+
+
+def time_profile(store: Path) -> tuple[float, float]:
+    """A school's profile page opened by its link (?urn=): first render and a second, cached render."""
+    import duckdb
+    from streamlit.testing.v1 import AppTest
+
+    urn = duckdb.connect(str(store), read_only=True).execute(
+        "SELECT urn FROM school_results WHERE grp = 'dis' GROUP BY urn ORDER BY count(*) DESC, urn LIMIT 1"
+    ).fetchone()[0]
+    os.environ["GAPDATA_STORE"] = str(store)
+    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=900)
+    at.run()
+    at.switch_page("pages/school.py")
+    at.query_params["urn"] = str(urn)
+    t = time.perf_counter()
+    at.run()
+    first = time.perf_counter() - t
+    other = duckdb.connect(str(store), read_only=True).execute(
+        "SELECT urn FROM school_results WHERE grp = 'dis' AND urn <> ? GROUP BY urn ORDER BY urn LIMIT 1",
+        [urn]).fetchone()[0]
+    at.query_params["urn"] = str(other)
+    t = time.perf_counter()
+    at.run()
+    return first, time.perf_counter() - t
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--schools", type=int, default=20000)
@@ -117,6 +165,12 @@ def main() -> int:
         for page in PAGES:
             first, change, status = time_page(store, page)
             print(f"{name:<18} {page:<22} {first:>15.2f} {change:>28.2f}  {status}")
+    print("School finder (issue targets: search < 100 ms over 20,000 schools; a profile renders < 1 s):")
+    for name, store in stores:
+        med, worst, n = time_search(store)
+        first, other = time_profile(store)
+        print(f"{name:<18} search over {n} schools: median {med * 1000:.0f} ms, worst {worst * 1000:.0f} ms; "
+              f"profile: first {first:.2f} s, another school {other:.2f} s")
     return 0
 
 
