@@ -61,7 +61,10 @@ def analyse(con: duckdb.DuckDBPyConnection, ks: str, measure: str, year_from: in
     compared["year_from"], compared["year_to"] = year_from, year_to
     trend = trends.multi_year_trend(panel[panel["year"] <= year_to], "urn", crit)
     flags = practice.flag_schools(panel, compared, eng, year_to, crit)
-    info = panel.sort_values("year").groupby("urn")[SCHOOL_INFO].last()
+    keys = [c for c in SCHOOL_INFO if c in panel_mod.PANEL_COLUMNS]
+    info = panel.drop_duplicates("urn", keep="last").set_index("urn")[keys]  # the panel is in (urn, year) order
+    facts = panel_mod.register_facts(con).set_index("urn")
+    info = info.join(facts, how="left")[SCHOOL_INFO]
     schools = compared.merge(trend, on="urn", how="left").merge(flags, on="urn", how="left")
     schools = schools.merge(info, left_on="urn", right_index=True, how="left")
     for c in ("best_practice", "targeted"):

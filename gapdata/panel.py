@@ -10,28 +10,34 @@ import pandas as pd
 from gapdata.measures import SCHOOL_GAPS_SQL
 
 PANEL_COLUMNS = ["urn", "year", "ks", "measure", "dis", "dis_status", "dis_n", "dis_lo", "dis_hi", "oth",
-                 "oth_status", "oth_n", "oth_lo", "oth_hi", "diffn", "gap", "la_code", "name", "la_name", "phase",
-                 "district_code", "district_name", "ofsted", "pupils", "town", "postcode", "easting", "northing",
-                 "lon", "lat", "pct_fsm"]
+                 "oth_status", "oth_n", "oth_lo", "oth_hi", "diffn", "gap", "la_code", "phase", "district_code",
+                 "district_name", "ofsted"]
+# Register facts that are the same in every year: joined once per school (analytics.SCHOOL_INFO), not per row.
+REGISTER_COLUMNS = ["urn", "name", "la_name", "pupils", "town", "postcode", "easting", "northing", "lon", "lat",
+                    "pct_fsm"]
 
 
 def school_panel(con: duckdb.DuckDBPyConnection, ks: str, measure: str,
                  la_codes: list[int] | None = None) -> pd.DataFrame:
-    """One row per school and year for a measure: disadvantaged, other, cohorts, limits, gap; plus the school."""
+    """One row per school and year for a measure: disadvantaged, other, cohorts, limits, gap; the school's LA,
+    phase, district and Ofsted grade (what areas and criteria need)."""
     sql = f"""
         SELECT g.urn, g.year, g.ks, g.measure, g.dis, g.dis_status, g.dis_n, g.dis_lo, g.dis_hi, g.oth,
                g.oth_status, g.oth_n, g.oth_lo, g.oth_hi, g.diffn, g.gap,
-               coalesce(s.la_code, g.la_code) AS la_code, s.name, s.la_name, s.phase, s.district_code,
-               s.district_name, s.ofsted, s.pupils, s.town, s.postcode, s.easting, s.northing, s.lon, s.lat,
-               s.pct_fsm
+               coalesce(s.la_code, g.la_code) AS la_code, s.phase, s.district_code, s.district_name, s.ofsted
         FROM ({SCHOOL_GAPS_SQL}) g LEFT JOIN schools s USING (urn)
         WHERE g.ks = ? AND g.measure = ?"""
     params: list = [ks, measure]
     if la_codes:
         sql += " AND coalesce(s.la_code, g.la_code) IN (SELECT unnest(?))"
         params.append([int(x) for x in la_codes])
-    df = con.execute(sql + " ORDER BY g.urn, g.year", params).fetchdf()
-    return df
+    return con.execute(sql + " ORDER BY g.urn, g.year", params).fetchdf()
+
+
+def register_facts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Name, place and size of every school in the register (REGISTER_COLUMNS), one row per URN."""
+    cols = ", ".join(REGISTER_COLUMNS)
+    return con.execute(f"SELECT {cols} FROM schools").fetchdf()
 
 
 def official_rows(con: duckdb.DuckDBPyConnection, ks: str, measure: str) -> pd.DataFrame:
