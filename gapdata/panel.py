@@ -20,18 +20,25 @@ REGISTER_COLUMNS = ["urn", "name", "la_name", "pupils", "town", "postcode", "eas
 def school_panel(con: duckdb.DuckDBPyConnection, ks: str, measure: str,
                  la_codes: list[int] | None = None) -> pd.DataFrame:
     """One row per school and year for a measure: disadvantaged, other, cohorts, limits, gap; the school's LA,
-    phase, district and Ofsted grade (what areas and criteria need)."""
+    phase, district and Ofsted grade (what areas and criteria need).
+
+    The register's text columns are joined in pandas, once per school: fetching them from DuckDB on every
+    school-year row costs more than the whole query (0.2 s against 0.07 s for one measure at England scale).
+    """
     sql = f"""
-        SELECT g.urn, g.year, g.ks, g.measure, g.dis, g.dis_status, g.dis_n, g.dis_lo, g.dis_hi, g.oth,
-               g.oth_status, g.oth_n, g.oth_lo, g.oth_hi, g.diffn, g.gap,
-               coalesce(s.la_code, g.la_code) AS la_code, s.phase, s.district_code, s.district_name, s.ofsted
+        SELECT g.urn, g.year, g.dis, g.dis_status, g.dis_n, g.dis_lo, g.dis_hi, g.oth, g.oth_status, g.oth_n,
+               g.oth_lo, g.oth_hi, g.diffn, g.gap, coalesce(s.la_code, g.la_code) AS la_code
         FROM ({SCHOOL_GAPS_SQL}) g LEFT JOIN schools s USING (urn)
         WHERE g.ks = ? AND g.measure = ?"""
     params: list = [ks, measure]
     if la_codes:
         sql += " AND coalesce(s.la_code, g.la_code) IN (SELECT unnest(?))"
         params.append([int(x) for x in la_codes])
-    return con.execute(sql + " ORDER BY g.urn, g.year", params).fetchdf()
+    df = con.execute(sql + " ORDER BY g.urn, g.year", params).fetchdf()
+    reg = con.execute("SELECT urn, phase, district_code, district_name, ofsted FROM schools").fetchdf()
+    df = df.merge(reg, on="urn", how="left")
+    df["ks"], df["measure"] = ks, measure
+    return df[PANEL_COLUMNS]
 
 
 def register_facts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
