@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import importlib
 import io
+import os
 import re
 import threading
 from collections.abc import Callable, Iterator
@@ -282,24 +283,58 @@ def _liaison() -> Any | None:
         return None
 
 
+LIAISON_ENV = "GAPWATCH_LIAISON"
+
+
+def liaison_file() -> Path | None:
+    """The user's liaison-groups CSV ($GAPWATCH_LIAISON, else config/liaison_groups.csv), or None."""
+    env = os.environ.get(LIAISON_ENV)
+    p = Path(env) if env else Path(__file__).resolve().parents[1] / "config" / "liaison_groups.csv"
+    return p if p.is_file() else None
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
-def _groups(key: str, la_codes: tuple[int, ...]) -> pd.DataFrame:
-    """DataFrame[urn, group]: liaison groups derived per LA (geo.liaison) for located schools."""
+def _groups(key: str, la_codes: tuple[int, ...], groups_file: str | None = None) -> pd.DataFrame:
+    """DataFrame[urn, group, derived]: the user's liaison groups (CSV) for the LAs it covers; for the other LAs,
+    groups derived by geo.liaison from the schools' locations (marked derived). `attrs['problems']` lists the
+    CSV's problems (file, line, column, reason)."""
     mod = _liaison()
-    empty = pd.DataFrame(columns=["urn", "group"])
+    empty = pd.DataFrame(columns=["urn", "group", "derived"])
     if mod is None or not la_codes:
         return empty
     with _cursor(key) as cur:
         sch = cur.execute(
             "SELECT urn, name, la_code, phase, easting, northing, lon, lat, district_code, town FROM schools "
-            "WHERE easting IS NOT NULL AND la_code IN (SELECT unnest(?))", [list(la_codes)]).fetchdf()
+            "WHERE la_code IN (SELECT unnest(?))", [list(la_codes)]).fetchdf()
     if sch.empty:
         return empty
+    parts, problems = [], []
+    if groups_file:
+        try:
+            given, rejects = mod.read_groups(Path(groups_file), sch)
+            problems = [f"{Path(r.file).name} line {r.line}" + (f", column {r.column}" if r.column else "")
+                        + f": {r.reason}" for r in rejects]
+            given = given[given["urn"].isin(set(sch["urn"]))]
+            parts.append(given.assign(derived=False)[["urn", "group", "derived"]])
+        except Exception as exc:  # noqa: BLE001 - a SourceError names the file: shown in the sidebar
+            problems = [str(exc)]
+    covered = set(sch.loc[sch["urn"].isin(set(parts[0]["urn"])), "la_code"]) if parts else set()
+    rest = sch[~sch["la_code"].isin(covered) & sch["easting"].notna()]
     try:
-        out = pd.concat([mod.derive_groups(g) for _, g in sch.groupby("la_code")])
-    except Exception:  # noqa: BLE001
-        return empty
-    return out[["urn", "group"]].astype({"group": str})
+        for _, g in rest.groupby("la_code"):
+            parts.append(mod.derive_groups(g)[["urn", "group", "derived"]])
+    except Exception as exc:  # noqa: BLE001
+        problems.append(f"groups could not be derived: {exc}")
+    out = pd.concat(parts, ignore_index=True) if parts else empty
+    out = out.astype({"group": str, "derived": bool})
+    out.attrs["problems"] = problems
+    return out
+
+
+def groups_for(la_codes: list[int] | tuple[int, ...]) -> pd.DataFrame:
+    """Liaison groups of the schools in these LAs (user CSV where given, else derived); see _groups."""
+    f = liaison_file()
+    return _groups(store_key(), tuple(la_codes), str(f) if f else None)
 
 
 def selection_urns(f: Filters) -> set[int] | None:
@@ -330,7 +365,7 @@ def group_members(f: Filters) -> pd.DataFrame | None:
     """DataFrame[urn, group] for the selected liaison group, or None when no group is selected."""
     if f.group is None:
         return None
-    g = _groups(store_key(), tuple(f.la_codes))
+    g = groups_for(f.la_codes)
     return g[g["group"] == f.group]
 
 
@@ -497,12 +532,19 @@ def _draw_filters() -> Filters:
     la_codes = list(la_picked) or list(in_scope)
 
     # Liaison group (derived by geo.liaison where available).
-    groups = _groups(store_key(), tuple(la_codes)) if _liaison() else pd.DataFrame(columns=["urn", "group"])
+    groups = groups_for(la_codes) if _liaison() else pd.DataFrame(columns=["urn", "group", "derived"])
     group_opts = [ALL] + sorted(groups["group"].dropna().unique().tolist())
+    derived = set(groups.loc[groups["derived"].astype(bool), "group"]) if len(groups) else set()
     _choose("f_group", "group", group_opts, ALL, str, first, warn, "liaison group")
     group = sb.selectbox("Liaison group", group_opts, key="f_group", on_change=_clear_warnings,
                          disabled=len(group_opts) == 1,
-                         help=None if len(group_opts) > 1 else "Liaison groups are not available for this selection.")
+                         format_func=lambda g: f"{g} · derived" if g in derived else g,
+                         help="Liaison groups from your CSV ($GAPWATCH_LIAISON or config/liaison_groups.csv). "
+                              "'derived' groups are not official: geographic clusters of each LA's schools "
+                              "(geo.liaison), for LAs your file does not cover."
+                         if len(group_opts) > 1 else "Liaison groups are not available for this selection.")
+    for p in (groups.attrs.get("problems") or [])[:3]:
+        sb.caption(f"Liaison groups: {p}")
 
     # Key stage, measure, years.
     ks = sb.radio("Key stage", ks_opts, key="f_ks", on_change=_clear_warnings, format_func=lambda k: KEY_STAGES[k],

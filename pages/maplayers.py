@@ -608,7 +608,7 @@ class Selection:
                 sub = common._preset_members(common.store_key(), f.preset, int(f.year_to))
             m = sub[sub["urn"].isin(urns)][["urn", "subregion"]]
         else:
-            m = common._groups(common.store_key(), tuple(f.la_codes))
+            m = common.groups_for(f.la_codes)
             m = m[m["urn"].isin(urns)]
             if f.group:
                 m = m[m["group"] == f.group]

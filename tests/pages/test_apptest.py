@@ -254,3 +254,16 @@ def test_the_build_button_builds_the_store_with_progress(tmp_path, monkeypatch):
     at.run()
     assert any("School results: Testshire, Sampleton" in c.value for c in at.caption), (at.exception, at.main)
     shutil.rmtree(store.parent)
+
+
+def test_a_users_liaison_groups_file_sets_the_groups_and_its_problems_are_shown(small_store, monkeypatch, tmp_path):
+    csv = tmp_path / "groups.csv"
+    csv.write_text("URN,Group,LA\n900001,North Cluster,850\n900002,North Cluster,850\n123,Ghost Group,850\n")
+    monkeypatch.setenv("GAPWATCH_LIAISON", str(csv))
+    at = app(small_store, monkeypatch, "pages/school.py", ks="ks2", measure="rwm_exp", **{"from": "2017", "to": "2019"})
+    box = at.sidebar.selectbox(key="f_group")
+    assert "North Cluster" in box.options  # from the file, not marked derived
+    assert not any("derived" in o for o in box.options)  # the fixture's schools have no location to derive from
+    assert "groups.csv line 4" in "\n".join(c.value for c in at.sidebar.caption)
+    box.set_value("North Cluster").run()
+    assert set(table(at)["School"]) == {"Alderbrook Primary School", "Beechwood Junior School"}
