@@ -93,3 +93,14 @@ SELECT urn, any_value(la_code) AS la_code, year, ks, measure,
 FROM school_results
 GROUP BY urn, year, ks, measure
 """
+
+
+def school_gaps_sql(where: str = "") -> str:
+    """SCHOOL_GAPS_SQL with a filter on school_results applied before the pivot.
+
+    DuckDB does not push an IN-subquery through the aggregate: one school's rows took 0.7 s at England scale
+    filtered after the pivot, 0.01 s before it. `where` is fixed SQL with ? placeholders, never a user's text.
+    """
+    if not where:
+        return SCHOOL_GAPS_SQL
+    return SCHOOL_GAPS_SQL.replace("FROM school_results\n", f"FROM school_results WHERE {where}\n")

@@ -5,7 +5,7 @@ import math
 
 import duckdb
 
-from gapdata.measures import MEASURES, SCHOOL_GAPS_SQL, year_label
+from gapdata.measures import MEASURES, SCHOOL_GAPS_SQL, school_gaps_sql, year_label
 
 
 def _records(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
@@ -28,12 +28,10 @@ def school(con: duckdb.DuckDBPyConnection, urn: int) -> dict | None:
 
 
 def school_gaps(con: duckdb.DuckDBPyConnection, urns: list[int] | None = None) -> list[dict]:
-    sql = f"SELECT * FROM ({SCHOOL_GAPS_SQL}) g"
-    params: list = []
-    if urns is not None:
-        sql += " WHERE urn IN (SELECT unnest(?))"
-        params.append(list(urns))
-    return _records(con, sql + " ORDER BY ks, measure, year", params)
+    if urns is None:
+        return _records(con, f"SELECT * FROM ({SCHOOL_GAPS_SQL}) g ORDER BY ks, measure, year")
+    sql = f"SELECT * FROM ({school_gaps_sql('urn IN (SELECT unnest(?))')}) g ORDER BY urn, ks, measure, year"
+    return _records(con, sql, [[int(u) for u in urns]])
 
 
 def school_profile(con: duckdb.DuckDBPyConnection, urn: int) -> dict | None:

@@ -9,7 +9,7 @@ import streamlit as st
 
 from gapdata import queries
 from gapdata.criteria import load_criteria
-from gapdata.measures import MEASURES, NO_DATA_YEARS, SCHOOL_GAPS_SQL, for_ks, year_label
+from gapdata.measures import MEASURES, NO_DATA_YEARS, for_ks, school_gaps_sql, year_label
 from gapdata.values import code_meaning
 from pages import common
 
@@ -87,9 +87,9 @@ def selection_table() -> None:
     df = common.query_df(f"""
         SELECT g.urn, s.name, s.town, s.phase, coalesce(s.la_code, g.la_code) AS la_code, g.year, g.dis, g.oth,
                g.gap, g.dis_n, g.dis_status
-        FROM ({SCHOOL_GAPS_SQL}) g LEFT JOIN schools s USING (urn)
-        WHERE g.ks = ? AND g.measure = ? AND g.year IN (SELECT unnest(?))
-          AND coalesce(s.la_code, g.la_code) IN (SELECT unnest(?))""",
+        FROM ({school_gaps_sql("ks = ? AND measure = ? AND year IN (SELECT unnest(?))")}) g
+        LEFT JOIN schools s USING (urn)
+        WHERE coalesce(s.la_code, g.la_code) IN (SELECT unnest(?))""",
                          (f.ks, f.measure, years, list(f.la_codes)))
     inside = common.selection_urns(f)
     if inside is not None:

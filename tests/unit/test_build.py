@@ -105,3 +105,19 @@ def test_school_without_a_district_code_gets_its_postcodes_district(tmp_path):
     con = duckdb.connect(str(store), read_only=True)
     got = dict(con.execute("SELECT urn, district_code FROM schools ORDER BY urn").fetchall())
     assert got == {115850: "E07000085", 115851: None}
+
+
+def test_school_gaps_filter_before_the_pivot_gives_the_same_rows(raw, tmp_path):
+    from gapdata.measures import SCHOOL_GAPS_SQL, school_gaps_sql
+    from gapdata.queries import school_gaps
+
+    store = tmp_path / "s.duckdb"
+    build_store(raw, store)
+    con = duckdb.connect(str(store), read_only=True)
+    urn = con.execute("SELECT min(urn) FROM school_results").fetchone()[0]
+    after = con.execute(f"SELECT * FROM ({SCHOOL_GAPS_SQL}) g WHERE urn = ? ORDER BY ks, measure, year",
+                        [urn]).fetchall()
+    before = con.execute(f"SELECT * FROM ({school_gaps_sql('urn = ?')}) g ORDER BY ks, measure, year",
+                         [urn]).fetchall()
+    assert before == after and len(after) > 0
+    assert len(school_gaps(con, [urn])) == len(after)
