@@ -102,10 +102,10 @@ def time_search(store: Path) -> tuple[float, float, int]:
 
     import duckdb
 
-    from pages.common import search_schools
+    from pages.common import search_schools, searchable
 
     con = duckdb.connect(str(store), read_only=True)
-    index = con.execute("SELECT urn, name, town, postcode, phase, la_code, la_name FROM schools").fetchdf()
+    index = searchable(con.execute("SELECT urn, name, town, postcode, phase, la_code, la_name FROM schools").fetchdf())
     some = index.sample(5, random_state=1)
     queries = []
     for r in some.itertuples():

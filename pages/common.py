@@ -695,6 +695,13 @@ def download_buttons(df: pd.DataFrame, stem: str, label: str = "") -> None:
 _POSTCODE = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]?\s*\d?[A-Z]{0,2}$")
 
 
+def searchable(index: pd.DataFrame) -> pd.DataFrame:
+    """The index with `_search`: name, town and postcode as rapidfuzz compares them (lower case, no
+    punctuation), prepared once per index rather than on every query."""
+    text = index["name"].fillna("") + " " + index["town"].fillna("") + " " + index["postcode"].fillna("")
+    return index.assign(_search=[utils.default_process(t) for t in text])
+
+
 def search_schools(index: pd.DataFrame, query: str, limit: int = 10, cutoff: float = 60.0) -> pd.DataFrame:
     """Schools matching a name, URN, postcode or town, best first; tolerant of typos and partial names.
 
@@ -713,11 +720,11 @@ def search_schools(index: pd.DataFrame, query: str, limit: int = 10, cutoff: flo
         keys = index["postcode"].fillna("").str.upper().str.replace(" ", "", regex=False)
         for u in index.loc[keys.str.startswith(pc), "urn"]:
             hits.setdefault(int(u), 100.0)
-    text = (index["name"].fillna("") + " " + index["town"].fillna("") + " " + index["postcode"].fillna(""))
-    choices = dict(zip(index["urn"].astype(int), text))
-    for _, score, urn in process.extract(q, choices, scorer=fuzz.WRatio, processor=utils.default_process,
-                                         limit=limit * 3, score_cutoff=cutoff):
-        hits.setdefault(int(urn), float(score))
+    choices = (index if "_search" in index else searchable(index))["_search"].tolist()
+    urns = index["urn"].astype(int).to_numpy()
+    for _, score, i in process.extract(utils.default_process(q), choices, scorer=fuzz.WRatio, processor=None,
+                                       limit=limit * 3, score_cutoff=cutoff):
+        hits.setdefault(int(urns[i]), float(score))
     order = sorted(hits.items(), key=lambda kv: -kv[1])[:limit]
     out = index.set_index("urn").loc[[u for u, _ in order]].reset_index()
     out["score"] = [s for _, s in order]

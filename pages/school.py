@@ -51,12 +51,17 @@ def _close() -> None:
 
 # ---------------------------------------------------------------------------------------------- search
 def search_index() -> pd.DataFrame:
+    return _search_index(common.store_key(), common.la_names())
+
+
+@st.cache_data(show_spinner=False, max_entries=2)
+def _search_index(key: str, names: dict) -> pd.DataFrame:
+    """Every school with its LA name and prepared search text, once per store (not on every keystroke)."""
     df = common.query_df("""SELECT urn, name, town, postcode, phase, la_code, la_name, status FROM schools
                             ORDER BY name""")
-    names = common.la_names()
     df["LA"] = [n if isinstance(n, str) and n else names.get(int(c), str(c)) if pd.notna(c) else ""
                 for n, c in zip(df["la_name"], df["la_code"])]
-    return df
+    return common.searchable(df)
 
 
 def search_section() -> None:
