@@ -5,11 +5,14 @@ build succeeded, so a failed or interrupted build leaves the previous store inta
 """
 from __future__ import annotations
 
+import importlib
 import os
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing import get_context
 from pathlib import Path
 
 import duckdb
@@ -58,7 +61,6 @@ def build_store(raw: Path, store: Path, strict: bool = False,
         raise BuildError(f"raw-data folder {raw} does not exist")
     t0 = time.perf_counter()
     report = BuildReport(store=store)
-    mods = registry.modules()
     tmp = store.with_name(store.name + f".building-{os.getpid()}")
     store.parent.mkdir(parents=True, exist_ok=True)
     _remove(tmp)
@@ -71,7 +73,7 @@ def build_store(raw: Path, store: Path, strict: bool = False,
             con.execute(ddl.replace("PRIMARY KEY", ""))
         for name in STREAMED:
             con.execute(f"CREATE TABLE _stage_{name} AS SELECT * FROM {name} LIMIT 0")
-        tables, rejects = _read_all(raw, mods, con, report, strict, progress)
+        tables, rejects = _read_all(raw, con, report, strict, progress)
         if not any(f.status == "loaded" for f in report.files):
             raise BuildError(f"no recognised data files under {raw}")
         _write(con, tables, rejects, report)
@@ -99,36 +101,81 @@ def _remove(tmp: Path) -> None:
             p.unlink()
 
 
-def _read_all(raw: Path, mods: list, con: duckdb.DuckDBPyConnection, report: BuildReport, strict: bool,
+@dataclass
+class _FileRead:
+    """One file's outcome, small enough to send back from a worker process."""
+
+    path: Path
+    module: str | None  # the recognising module's name; None when no reader recognises the file
+    result: ReadResult | None = None
+    error: SourceError | None = None
+    sha256: str | None = None
+
+
+def _read_one(path: Path) -> _FileRead:
+    """Recognise and read one file (runs in a worker process for large builds)."""
+    mod = registry.recognise(path, registry.modules())
+    if mod is None:
+        return _FileRead(path, None)
+    try:
+        res = mod.read(path)
+    except SourceError as exc:
+        return _FileRead(path, mod.__name__, error=exc)
+    return _FileRead(path, mod.__name__, result=res, sha256=sha256_of(path))
+
+
+def _workers(n_files: int) -> int:
+    """Reader processes: one per core (at most 4, `GAPDATA_BUILD_WORKERS` overrides); none for a few files,
+    where starting processes would cost more than it saves."""
+    want = int(os.environ.get("GAPDATA_BUILD_WORKERS", min(os.cpu_count() or 1, 4)))
+    return want if want > 1 and n_files >= 32 else 1
+
+
+def _reads(files: list[Path]) -> Iterator[_FileRead]:
+    """Each file's outcome, in file order; read in parallel processes when there are many files."""
+    n = _workers(len(files))
+    if n == 1:
+        yield from map(_read_one, files)
+        return
+    # 'spawn': the parent holds an open DuckDB database, which must not be forked into the readers.
+    with ProcessPoolExecutor(max_workers=n, mp_context=get_context("spawn")) as pool:
+        try:
+            yield from pool.map(_read_one, files, chunksize=4)
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+
+
+def _read_all(raw: Path, con: duckdb.DuckDBPyConnection, report: BuildReport, strict: bool,
               progress: Callable[[Path], None] | None) -> tuple[dict[str, list[pd.DataFrame]], list[dict]]:
     """Read every file: results are staged in `con` at once; the small tables are returned for merging."""
     tables: dict[str, list[pd.DataFrame]] = defaultdict(list)
     rejects: list[dict] = []
-    for path in _iter_files(raw):
+    for got in _reads(_iter_files(raw)):
+        path = got.path
         rel = str(path.relative_to(raw))
         if progress:
             progress(path)
-        mod = registry.recognise(path, mods)
-        if mod is None:
+        if got.module is None:
             why = ("documentation" if path.suffix.lower() in registry.DOC_SUFFIXES
                    else "not a recognised data file (field guide, metadata or unknown format)")
             report.files.append(FileSummary(rel, "-", [], 0, 0, 0, "ignored", why))
             continue
-        try:
-            res: ReadResult = mod.read(path)
-        except SourceError as exc:
+        if got.error is not None:
             if strict:
-                raise BuildError(f"{exc} (stopped: --strict)") from exc
-            report.files.append(FileSummary(rel, getattr(mod, "KIND", mod.__name__.rsplit(".", 1)[-1]), [], 0, 0,
-                                            0, "skipped", str(exc)))
+                raise BuildError(f"{got.error} (stopped: --strict)") from got.error
+            mod = importlib.import_module(got.module)
+            report.files.append(FileSummary(rel, getattr(mod, "KIND", got.module.rsplit(".", 1)[-1]), [], 0, 0,
+                                            0, "skipped", str(got.error)))
             continue
+        res = got.result
         for name, df in res.tables.items():
             if df is None or not len(df):
                 continue
             if name in STREAMED:
                 _insert(con, f"_stage_{name}", df.reindex(columns=COLUMNS[name]), COLUMNS[name])
             elif name == "schools":
-                tables[name].append(df.assign(_prio=_register_priority(df, mod.__name__, len(report.files))))
+                tables[name].append(df.assign(_prio=_register_priority(df, got.module, len(report.files))))
             else:
                 tables[name].append(df)
         for r in res.rejects:
@@ -138,7 +185,7 @@ def _read_all(raw: Path, mods: list, con: duckdb.DuckDBPyConnection, report: Bui
             rejects.append({"file": where, "line": r.line, "column": r.column, "value": r.value, "reason": r.reason})
         report.files.append(FileSummary(rel, res.kind, res.years, res.rows_read, res.rows_loaded,
                                         max(res.rows_read - res.rows_loaded, 0), "loaded", "; ".join(res.notes)))
-        report.files[-1].sha256 = sha256_of(path)  # type: ignore[attr-defined]
+        report.files[-1].sha256 = got.sha256  # type: ignore[attr-defined]
     return tables, rejects
 
 

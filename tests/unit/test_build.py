@@ -121,3 +121,25 @@ def test_school_gaps_filter_before_the_pivot_gives_the_same_rows(raw, tmp_path):
                          [urn]).fetchall()
     assert before == after and len(after) > 0
     assert len(school_gaps(con, [urn])) == len(after)
+
+
+def test_parallel_readers_build_the_same_store_as_one_reader(tmp_path, monkeypatch):
+    """Large builds read files in worker processes; the store (and its file order) must not change."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for i in range(34):  # enough files for the parallel path
+        la = str(800 + i)
+        write_ks2(raw / f"2018-2019_{la}_ks2final.csv",
+                  [ks2_row(lea=la, urn=str(200000 + 2 * i)), ks2_row(lea=la, urn=str(200001 + 2 * i), rwm_d="SUPP")])
+    (raw / "broken_ks2final.csv").write_text("RECTYPE,URN\n1,1\n")  # skipped with its reason, in file order
+    stores = {}
+    for workers in ("1", "2"):
+        monkeypatch.setenv("GAPDATA_BUILD_WORKERS", workers)
+        stores[workers] = tmp_path / f"s{workers}.duckdb"
+        rep = build_store(raw, stores[workers])
+        assert [f.status for f in rep.files].count("loaded") == 34
+    one, two = (duckdb.connect(str(stores[w]), read_only=True) for w in ("1", "2"))
+    for table in ("school_results", "area_results", "schools", "sources", "rejects"):
+        q = f"SELECT * FROM {table} ORDER BY ALL"
+        assert one.execute(q).fetchall() == two.execute(q).fetchall(), table
+    assert one.execute("SELECT file FROM sources").fetchall() == two.execute("SELECT file FROM sources").fetchall()
