@@ -51,7 +51,8 @@ def main() -> None:
     code = (f"import sys, time, json; sys.path.insert(0, {str(ROOT)!r}); from gapdata.build import build_store; "
             f"t = time.perf_counter(); r = build_store({str(raw)!r}, {str(store)!r}); "
             "peak = [int(x.split()[1]) for x in open('/proc/self/status') if x.startswith('VmHWM')][0] / 2**20; "
-            "print(json.dumps({'s': time.perf_counter() - t, 'rows': r.counts, 'peak': peak}))")
+            "import resource; workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 2**20; "
+            "print(json.dumps({'s': time.perf_counter() - t, 'rows': r.counts, 'peak': peak, 'workers': workers}))")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     info = json.loads(res.stdout.strip().splitlines()[-1])
     # The build process's own peak resident memory (VmHWM, KiB -> GiB), read inside it: getrusage's maxrss
@@ -59,7 +60,12 @@ def main() -> None:
     peak = info["peak"]
     print(f"bare DuckDB read_csv of the same files: {bare:.1f} s")
     print(f"gapdata build:                          {info['s']:.1f} s  (ratio {info['s'] / bare:.2f}, target <= 2.0)")
-    print(f"build peak memory:                      {peak:.2f} GiB (target < 2 GiB)")
+    import os
+
+    n = int(os.environ.get("GAPDATA_BUILD_WORKERS", min(os.cpu_count() or 1, 4)))
+    print(f"build peak memory:                      {peak:.2f} GiB in the build process; largest reader process "
+          f"{info['workers']:.2f} GiB x {n} readers; together at most {peak + n * info['workers']:.2f} GiB "
+          "(target < 2 GiB)")
     print(f"rows: {info['rows']}")
 
 
