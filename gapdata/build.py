@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
 import time
+import types
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -137,13 +140,28 @@ def _reads(files: list[Path]) -> Iterator[_FileRead]:
     if n == 1:
         yield from map(_read_one, files)
         return
-    # 'spawn': the parent holds an open DuckDB database, which must not be forked into the readers.
-    with ProcessPoolExecutor(max_workers=n, mp_context=get_context("spawn")) as pool:
-        try:
-            yield from pool.map(_read_one, files, chunksize=4)
-        except BaseException:
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
+    done = 0
+    # 'spawn': the parent holds an open DuckDB database, which must not be forked into the readers. A spawned
+    # process re-imports the parent's __main__ by path; under Streamlit's AppTest that is the app script, which
+    # must not run in a reader, so a plain module stands in while the readers start.
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        with ProcessPoolExecutor(max_workers=n, mp_context=get_context("spawn")) as pool:
+            results = pool.map(_read_one, files, chunksize=4)
+            sys.modules["__main__"] = main
+            try:
+                for got in results:
+                    done += 1
+                    yield got
+            except BrokenProcessPool:
+                pass  # a reader process died (e.g. killed for memory): the rest are read here, one by one
+            except BaseException:
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
+    finally:
+        sys.modules["__main__"] = main
+    yield from map(_read_one, files[done:])
 
 
 def _read_all(raw: Path, con: duckdb.DuckDBPyConnection, report: BuildReport, strict: bool,
