@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import duckdb
+import pandas as pd
 import pytest
 
 from gapdata.build import BuildError, build_store
@@ -121,6 +122,34 @@ def test_school_gaps_filter_before_the_pivot_gives_the_same_rows(raw, tmp_path):
                          [urn]).fetchall()
     assert before == after and len(after) > 0
     assert len(school_gaps(con, [urn])) == len(after)
+
+
+def test_school_gaps_table_is_the_pivot_of_school_results(raw, tmp_path):
+    """The panel reads the stored pivot; it must hold exactly what pivoting school_results gives."""
+    from gapdata.measures import SCHOOL_GAPS_SQL
+    from gapdata.panel import school_panel
+
+    store = tmp_path / "s.duckdb"
+    build_store(raw, store)
+    con = duckdb.connect(str(store), read_only=True)
+    cols = ("urn, la_code, year, ks, measure, dis, dis_status::VARCHAR, dis_n, oth, oth_status::VARCHAR, oth_n, "
+            "diffn, gap")
+    stored = con.execute(f"SELECT {cols} FROM school_gaps ORDER BY ks, measure, urn, year").fetchall()
+    pivot = con.execute(f"SELECT {cols} FROM ({SCHOOL_GAPS_SQL}) g ORDER BY ks, measure, urn, year").fetchall()
+    assert stored == pivot and len(stored) > 0
+    assert any(r[6] == "SUPP" for r in stored)  # suppression codes survive as codes, not zeros
+    ks, measure = stored[0][3], stored[0][4]
+    panel = school_panel(con, ks, measure)
+    # A store built before the table existed is pivoted on the fly, with the same result.
+    old = tmp_path / "old.duckdb"
+    with duckdb.connect(str(old)) as w:
+        w.execute(f"ATTACH '{store}' AS new (READ_ONLY)")
+        w.execute("CREATE TABLE school_results AS SELECT * FROM new.school_results")
+        w.execute("CREATE TABLE schools AS SELECT * FROM new.schools")
+    legacy = school_panel(duckdb.connect(str(old), read_only=True), ks, measure)
+    assert len(panel) > 0
+    pd.testing.assert_frame_equal(panel.astype({"dis_status": object, "oth_status": object}),
+                                  legacy.astype({"dis_status": object, "oth_status": object}))
 
 
 def test_parallel_readers_build_the_same_store_as_one_reader(tmp_path, monkeypatch):
