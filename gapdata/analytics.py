@@ -63,7 +63,7 @@ def analyse(con: duckdb.DuckDBPyConnection, ks: str, measure: str, year_from: in
     flags = practice.flag_schools(panel, compared, eng, year_to, crit)
     keys = [c for c in SCHOOL_INFO if c in panel_mod.PANEL_COLUMNS]
     info = panel.drop_duplicates("urn", keep="last").set_index("urn")[keys]  # the panel is in (urn, year) order
-    facts = panel_mod.register_facts(con).set_index("urn")
+    facts = panel_mod.register_facts(con, ks, measure).set_index("urn")
     info = info.join(facts, how="left")[SCHOOL_INFO]
     schools = compared.merge(trend, on="urn", how="left").merge(flags, on="urn", how="left")
     schools = schools.merge(info, left_on="urn", right_index=True, how="left")
@@ -84,26 +84,32 @@ def areas(analysis: Analysis, membership: pd.DataFrame | None, key: str) -> pd.D
     `membership` maps schools to areas: a DataFrame with `urn` and `key` columns; None means `key` is a column
     of the panel itself (e.g. 'la_code' or 'district_code').
     """
-    p = analysis.panel
-    if membership is not None:
-        p = p.drop(columns=[key], errors="ignore").merge(membership[["urn", key]].drop_duplicates("urn"),
-                                                           on="urn", how="inner")
-    agg = area_mod.aggregate(p, key)
+    return area_figures(analysis, membership, key)[0]
+
+
+def area_series(analysis: Analysis, membership: pd.DataFrame | None, key: str) -> pd.DataFrame:
+    """All years' aggregates per area (for trend charts); years without data are absent, not interpolated."""
+    return area_mod.aggregate(_with_membership(analysis.panel, membership, key), key)
+
+
+def area_figures(analysis: Analysis, membership: pd.DataFrame | None,
+                 key: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`areas` and `area_series` together, aggregating the panel once (what a map or board page shows)."""
+    agg = area_mod.aggregate(_with_membership(analysis.panel, membership, key), key)
     out = trends.compare_years(agg, key, analysis.year_from, analysis.year_to, analysis.measure, analysis.crit)
     counts = agg[agg["year"] == analysis.year_to].set_index(key)[
         ["schools", "schools_with_data", "suppressed_schools", "suppressed_pupils"]]
     out = out.merge(counts, left_on=key, right_index=True, how="left")
     tr = trends.multi_year_trend(agg[agg["year"] <= analysis.year_to], key, analysis.crit)
-    return out.merge(tr, on=key, how="left")
+    return out.merge(tr, on=key, how="left"), agg
 
 
-def area_series(analysis: Analysis, membership: pd.DataFrame | None, key: str) -> pd.DataFrame:
-    """All years' aggregates per area (for trend charts); years without data are absent, not interpolated."""
-    p = analysis.panel
-    if membership is not None:
-        p = p.drop(columns=[key], errors="ignore").merge(membership[["urn", key]].drop_duplicates("urn"),
-                                                           on="urn", how="inner")
-    return area_mod.aggregate(p, key)
+def _with_membership(panel: pd.DataFrame, membership: pd.DataFrame | None, key: str) -> pd.DataFrame:
+    """The panel with each school's area in column `key` (from `membership`; schools in no area dropped)."""
+    if membership is None:
+        return panel
+    return panel.drop(columns=[key], errors="ignore").merge(membership[["urn", key]].drop_duplicates("urn"),
+                                                            on="urn", how="inner")
 
 
 def partner_summary(analysis: Analysis) -> pd.DataFrame:

@@ -15,28 +15,29 @@ def aggregate(panel: pd.DataFrame, key: str) -> pd.DataFrame:
 
     `panel` needs key, year, dis, oth, dis_n, oth_n and dis_se/oth_se (trends.add_standard_errors).
     """
-    p = panel.dropna(subset=[key]).copy()
-    dis_ok = p["dis"].notna() & (p["dis_n"].fillna(0) > 0)
-    oth_ok = p["oth"].notna() & (p["oth_n"].fillna(0) > 0)
+    p = panel.loc[panel[key].notna(), [key, "year", "urn"]]
+    num = {c: panel.loc[p.index, c].to_numpy(float, na_value=np.nan)
+           for c in ("dis", "oth", "dis_n", "oth_n", "dis_se", "oth_se")}
+    dn, on = np.nan_to_num(num["dis_n"]), np.nan_to_num(num["oth_n"])
+    dis_ok = ~np.isnan(num["dis"]) & (dn > 0)
+    oth_ok = ~np.isnan(num["oth"]) & (on > 0)
     # Suppressed = the school has disadvantaged pupils but no published figure (schools with no pupils in
     # the key stage, e.g. infant schools in a KS2 file, are not counted at all).
-    has_pupils = (p["dis_n"].fillna(0) > 0) | (p["oth_n"].fillna(0) > 0) | p["dis"].notna() | p["oth"].notna()
-    supp = ~dis_ok & (p["dis_n"].fillna(0) > 0)
-    p = p[has_pupils | supp].copy()
-    dis_ok, oth_ok, supp = dis_ok[p.index], oth_ok[p.index], supp[p.index]
-    p["_supp"] = supp.astype(int)
-    p["_supp_n"] = np.where(supp, p["dis_n"].fillna(0), 0.0)
-    p["_has"] = dis_ok.astype(int)
-    p["_wd"] = np.where(dis_ok, p["dis_n"], 0.0)
-    p["_wo"] = np.where(oth_ok, p["oth_n"], 0.0)
-    p["_vd"] = np.where(dis_ok, p["dis"] * p["_wd"], 0.0)
-    p["_vo"] = np.where(oth_ok, p["oth"] * p["_wo"], 0.0)
-    p["_sd"] = np.where(dis_ok, (p["_wd"] * p["dis_se"].fillna(0)) ** 2, 0.0)
-    p["_so"] = np.where(oth_ok, (p["_wo"] * p["oth_se"].fillna(0)) ** 2, 0.0)
-    g = p.groupby([key, "year"], sort=True).agg(
-        schools=("urn", "nunique"), schools_with_data=("_has", "sum"), suppressed_schools=("_supp", "sum"),
-        suppressed_pupils=("_supp_n", "sum"), dis_n=("_wd", "sum"), oth_n=("_wo", "sum"), _vd=("_vd", "sum"),
-        _vo=("_vo", "sum"), _sd=("_sd", "sum"), _so=("_so", "sum"))
+    has_pupils = (dn > 0) | (on > 0) | ~np.isnan(num["dis"]) | ~np.isnan(num["oth"])
+    supp = ~dis_ok & (dn > 0)
+    rows = has_pupils | supp
+    wd, wo = np.where(dis_ok, dn, 0.0), np.where(oth_ok, on, 0.0)
+    with np.errstate(invalid="ignore"):
+        parts = pd.DataFrame({
+            key: p[key].to_numpy()[rows], "year": p["year"].to_numpy()[rows], "urn": p["urn"].to_numpy()[rows],
+            "schools_with_data": dis_ok.astype(int)[rows], "suppressed_schools": supp.astype(int)[rows],
+            "suppressed_pupils": np.where(supp, dn, 0.0)[rows], "dis_n": wd[rows], "oth_n": wo[rows],
+            "_vd": np.where(dis_ok, num["dis"] * wd, 0.0)[rows], "_vo": np.where(oth_ok, num["oth"] * wo, 0.0)[rows],
+            "_sd": np.where(dis_ok, (wd * np.nan_to_num(num["dis_se"])) ** 2, 0.0)[rows],
+            "_so": np.where(oth_ok, (wo * np.nan_to_num(num["oth_se"])) ** 2, 0.0)[rows]})
+    by = parts.groupby([key, "year"], sort=True)
+    g = by[[c for c in parts.columns if c not in (key, "year", "urn")]].sum()
+    g.insert(0, "schools", by["urn"].nunique())
     with np.errstate(invalid="ignore", divide="ignore"):
         g["dis"] = np.where(g["dis_n"] > 0, g["_vd"] / g["dis_n"], np.nan)
         g["oth"] = np.where(g["oth_n"] > 0, g["_vo"] / g["oth_n"], np.nan)

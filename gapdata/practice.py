@@ -21,78 +21,119 @@ def _window(years: list[int], year_to: int, size: int) -> list[int]:
 
 def flag_schools(panel: pd.DataFrame, compared: pd.DataFrame, national: pd.DataFrame, year_to: int,
                  crit: Criteria) -> pd.DataFrame:
-    """Per school: best_practice, best_practice_reason, targeted, targeted_reason."""
-    years = sorted(panel.loc[panel["dis"].notna(), "year"].unique().tolist())
+    """Per school: best_practice, best_practice_reason, targeted, targeted_reason, years_at_national.
+
+    Whole arrays throughout (it runs on every filter change): per-school counts are bincounts over the
+    schools' positions, and reasons are written once per distinct pattern (which years qualified, which rule,
+    the Ofsted grade) and given to every school with that pattern.
+    """
+    cols = ["urn", "best_practice", "best_practice_reason", "targeted", "targeted_reason", "years_at_national"]
+    year = panel["year"].to_numpy()
+    dis_all = panel["dis"].to_numpy(float, na_value=np.nan)
+    years = sorted(np.unique(year[~np.isnan(dis_all)]).tolist())
     bp_years = _window(years, year_to, crit.bp_years_window)
     tg_years = _window(years, year_to, crit.tg_years_window)
-    p = panel[panel["year"].isin(set(bp_years) | set(tg_years))].copy()
-    nat_oth = national.set_index("year")["oth"] if len(national) else pd.Series(dtype=float)
-    p["nat_oth"] = p["year"].map(nat_oth)
-    vs_nat = np.where(p["diffn"].notna(), p["diffn"], p["dis"] - p["nat_oth"])
-    p["at_national"] = (pd.Series(vs_nat, index=p.index) >= 0) & p["dis"].notna()
-    ok_bp = p["dis_n"].fillna(0) >= crit.bp_min_cohort
-    ok_tg = p["dis_n"].fillna(0) >= crit.tg_min_cohort
-    # Quantiles of the gap each year among schools with enough disadvantaged pupils.
-    q_best = p[ok_bp].groupby("year")["gap"].quantile(crit.bp_best_fraction)
-    q_worst = p[ok_tg].groupby("year")["gap"].quantile(1 - crit.tg_worst_fraction)
-    p["best_fifth"] = p["gap"] <= p["year"].map(q_best)
-    p["worst_fifth"] = p["gap"] >= p["year"].map(q_worst)
-    p["good"] = ok_bp & p["year"].isin(bp_years) & (p["at_national"] | p["best_fifth"].fillna(False))
-    p["bad"] = ok_tg & p["year"].isin(tg_years) & p["worst_fifth"].fillna(False)
-
-    return _flags_per_school(p, compared, crit)
-
-
-def _joined_years(p: pd.DataFrame, mask: pd.Series) -> pd.Series:
-    """Per URN, the labels of the years where `mask` holds, joined with ', ' (in year order)."""
-    wide = p.loc[mask].pivot(index="urn", columns="year", values="label").sort_index(axis=1)
-    text = pd.Series("", index=wide.index, dtype=object)
-    for y in wide.columns:  # a handful of years: whole-column string operations, no per-school Python
-        text = text + (wide[y] + ", ").fillna("")
-    return text.str[:-2]
-
-
-def _flags_per_school(p: pd.DataFrame, compared: pd.DataFrame, crit: Criteria) -> pd.DataFrame:
-    """Whole-column version of the per-school rules (one groupby per quantity, no per-school Python)."""
-    cols = ["urn", "best_practice", "best_practice_reason", "targeted", "targeted_reason", "years_at_national"]
-    if p.empty:
+    window = sorted(set(bp_years) | set(tg_years))
+    idx = np.flatnonzero(np.isin(year, window))
+    if not len(idx):
         return pd.DataFrame(columns=cols)
-    p = p.sort_values(["urn", "year"], kind="stable")
-    p["label"] = p["year"].map({y: year_label(int(y)) for y in p["year"].unique()})
-    by = p.groupby("urn", sort=True)
-    out = pd.DataFrame(index=by.size().index)
-    n_good = by["good"].sum()
-    n_bad = by["bad"].sum()
-    ofsted = by["ofsted"].last()  # the latest grade known
-    latest_n = p.drop_duplicates("urn", keep="last").set_index("urn")["dis_n"]
-    excluded = ofsted.isin(list(crit.bp_exclude_ofsted))
-    enough = n_good >= crit.bp_years_required
-    bp = enough & ~excluded & latest_n.notna() & (latest_n.astype(float) >= crit.bp_min_cohort)
-    bp = bp.fillna(False).astype(bool)
+    urn_all = panel["urn"].to_numpy()
+    idx = idx[np.lexsort((year[idx], urn_all[idx]))]  # by school, then year
+    y, urn, dis = year[idx], urn_all[idx], dis_all[idx]
+    gap = panel["gap"].to_numpy(float, na_value=np.nan)[idx]
+    diffn = panel["diffn"].to_numpy(float, na_value=np.nan)[idx]
+    dis_n = panel["dis_n"].to_numpy(float, na_value=np.nan)[idx]
+    ofsted_code, grades = pd.factorize(panel["ofsted"])  # codes (-1 = no grade): a categorical is not copied
+    ofsted_code = ofsted_code[idx]
 
-    frac = round(crit.bp_best_fraction * 100)
-    nat = _joined_years(p, p["good"] & p["at_national"]).reindex(out.index)
-    best = _joined_years(p, p["good"] & ~p["at_national"]).reindex(out.index)
-    nat_txt = ("disadvantaged pupils at or above other pupils nationally in " + nat).where(nat.notna())
-    best_txt = (f"gap in the best {frac}% of schools in " + best).where(best.notna())
-    both = nat_txt.notna() & best_txt.notna()
-    bp_reason = (nat_txt.fillna("") + np.where(both, "; ", "") + best_txt.fillna("")).where(bp, "")
-    bp_reason = bp_reason.mask(~bp & excluded & enough, "results meet the criteria but Ofsted grade is "
-                               + ofsted.astype(str))
+    nat_oth = dict(zip(national["year"].tolist(), national["oth"].tolist())) if len(national) else {}
+    year_pos = np.searchsorted(window, y)
+    nat_by_year = np.array([nat_oth.get(v, np.nan) for v in window], dtype=float)
+    vs_nat = np.where(~np.isnan(diffn), diffn, dis - nat_by_year[year_pos])
+    with np.errstate(invalid="ignore"):
+        at_national = (vs_nat >= 0) & ~np.isnan(dis)
+        ok_bp = np.nan_to_num(dis_n) >= crit.bp_min_cohort
+        ok_tg = np.nan_to_num(dis_n) >= crit.tg_min_cohort
+        # Quantiles of the gap each year among schools with enough disadvantaged pupils.
+        q_best = _yearly_quantile(y, gap, ok_bp, crit.bp_best_fraction)
+        q_worst = _yearly_quantile(y, gap, ok_tg, 1 - crit.tg_worst_fraction)
+        good = ok_bp & np.isin(y, bp_years) & (at_national | (gap <= q_best))
+        bad = ok_tg & np.isin(y, tg_years) & (gap >= q_worst)
 
-    widen = pd.Series("", index=out.index)
+    urns, first, inv = np.unique(urn, return_index=True, return_inverse=True)
+    last = np.append(first[1:], len(urn)) - 1
+    n = len(urns)
+
+    def count(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(inv, weights=mask, minlength=n).astype(int)
+
+    bit = (1 << year_pos).astype(float)
+
+    def bits(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(inv, weights=np.where(mask, bit, 0.0), minlength=n).astype(int)
+
+    grade = np.full(n, None, dtype=object)  # the latest Ofsted grade known: the last non-missing per school
+    known = np.flatnonzero(ofsted_code >= 0)[::-1]
+    school, latest = np.unique(inv[known], return_index=True)
+    grade[school] = np.asarray(grades, dtype=object)[ofsted_code[known[latest]]]
+    latest_n = dis_n[last]
+    excluded = np.isin(grade, list(crit.bp_exclude_ofsted))
+    enough = count(good) >= crit.bp_years_required
+    with np.errstate(invalid="ignore"):
+        bp = enough & ~excluded & (latest_n >= crit.bp_min_cohort)
+    widening = np.zeros(n, dtype=bool)
     if crit.tg_widening and len(compared):
-        cls = compared.set_index("urn")["classification"].reindex(out.index)
-        text = (f"gap widened credibly from {year_label(int(compared['year_from'].iloc[0]))}"
-                if "year_from" in compared else "gap widened credibly")
-        widen = widen.mask(cls == "widening", text)
-    worst = _joined_years(p, p["bad"]).reindex(out.index)
-    persist = (f"gap in the worst {round(crit.tg_worst_fraction * 100)}% of schools in " + worst).where(
-        n_bad >= crit.tg_persistent_years, "").fillna("")
-    tg_reason = widen + np.where((widen != "") & (persist != ""), "; ", "") + persist
-    out["best_practice"] = bp.to_numpy()
-    out["best_practice_reason"] = bp_reason.to_numpy()
-    out["targeted"] = ((tg_reason != "") & ~bp).to_numpy()
-    out["targeted_reason"] = tg_reason.to_numpy()
-    out["years_at_national"] = by["at_national"].sum().astype(int).to_numpy()
-    return out.reset_index()[cols]
+        pos = pd.Index(compared["urn"]).get_indexer(urns)
+        cls = compared["classification"].to_numpy(object)
+        widening = (pos >= 0) & (cls[np.maximum(pos, 0)] == "widening")
+    patterns = pd.DataFrame({
+        "nat": bits(good & at_national), "best": bits(good & ~at_national), "worst": bits(bad), "bp": bp,
+        "ofsted_excluded": ~bp & excluded & enough, "ofsted": np.where(~bp & excluded & enough, grade, None),
+        "widening": widening, "persist": count(bad) >= crit.tg_persistent_years})
+    pattern_id, distinct = pd.MultiIndex.from_frame(patterns).factorize()  # one code per distinct pattern
+    since = (f" from {year_label(int(compared['year_from'].iloc[0]))}"
+             if len(compared) and "year_from" in compared else "")
+    texts = [_reasons(r, window, crit, since) for r in distinct]
+    bp_reason = np.array([t[0] for t in texts], dtype=object)[pattern_id]
+    tg_reason = np.array([t[1] for t in texts], dtype=object)[pattern_id]
+    return pd.DataFrame({"urn": urns, "best_practice": bp, "best_practice_reason": bp_reason,
+                         "targeted": (tg_reason != "") & ~bp, "targeted_reason": tg_reason,
+                         "years_at_national": count(at_national)})[cols]
+
+
+def _yearly_quantile(y: np.ndarray, gap: np.ndarray, ok: np.ndarray, q: float) -> np.ndarray:
+    """Per row, the q-quantile (linear) of that year's gaps among rows where `ok` (NaN where there are none)."""
+    out = np.full(len(y), np.nan)
+    for yr in np.unique(y).tolist():
+        this = y == yr
+        vals = gap[this & ok]
+        vals = vals[~np.isnan(vals)]
+        if len(vals):
+            out[this] = np.quantile(vals, q)
+    return out
+
+
+def _years_text(bits: int, years: list[int]) -> str:
+    return ", ".join(year_label(int(y)) for i, y in enumerate(years) if bits >> i & 1)
+
+
+def _reasons(r: tuple, years: list[int], crit: Criteria, since: str) -> tuple[str, str]:
+    """Best-practice and targeted reasons for one pattern: (nat, best, worst, bp, ofsted_excluded, ofsted,
+    widening, persist)."""
+    nat, best, worst, bp, ofsted_excluded, ofsted, widening, persist = r
+    parts = []
+    if nat:
+        parts.append("disadvantaged pupils at or above other pupils nationally in " + _years_text(nat, years))
+    if best:
+        parts.append(f"gap in the best {round(crit.bp_best_fraction * 100)}% of schools in "
+                     + _years_text(best, years))
+    bp_reason = "; ".join(parts) if bp else ""
+    if ofsted_excluded:
+        bp_reason = f"results meet the criteria but Ofsted grade is {ofsted}"
+    tg = []
+    if widening:
+        tg.append("gap widened credibly" + since)
+    if persist and worst:
+        tg.append(f"gap in the worst {round(crit.tg_worst_fraction * 100)}% of schools in "
+                  + _years_text(worst, years))
+    return bp_reason, "; ".join(tg)

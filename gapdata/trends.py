@@ -46,7 +46,7 @@ def add_standard_errors(df: pd.DataFrame, measure: str, crit: Criteria) -> pd.Da
 def _add_se(df: pd.DataFrame, measure: str, crit: Criteria) -> pd.DataFrame:
     m = MEASURES[measure]
     sd = crit.score_sd.get(measure)
-    out = df.copy()
+    out = df.copy(deep=False)  # copy-on-write (pandas 3): the caller's frame is never changed
     out["dis_se"] = _group_se(out["dis"], out["dis_n"], out.get("dis_lo"), out.get("dis_hi"), m.kind, sd)
     out["oth_se"] = _group_se(out["oth"], out["oth_n"], out.get("oth_lo"), out.get("oth_hi"), m.kind, sd)
     out["gap_se"] = np.sqrt(out["dis_se"] ** 2 + out["oth_se"] ** 2)
@@ -57,38 +57,36 @@ def _fmt(v: float, unit: str) -> str:
     return f"{v:+.1f} pp" if unit == "pp" else f"{v:+.2f}"
 
 
-def _judge(out: pd.DataFrame, lf: str, lt: str, unit: str, crit: Criteria) -> tuple[list[str], list[str]]:
-    """Classification and reason per row of compare_years' frame (plain arrays: no per-row pandas access)."""
+def _judge(c: dict[str, np.ndarray], lf: str, lt: str, unit: str, crit: Criteria) -> tuple[np.ndarray, list[str]]:
+    """Classification (whole columns) and reason (one text per row) from compare_years' arrays."""
     mn = crit.min_disadvantaged_cohort
-    n_from, n_to = (out[c].to_numpy(float, na_value=np.nan) for c in ("dis_n_from", "dis_n_to"))
-    g_from, g_to = (out[c].to_numpy(float, na_value=np.nan) for c in ("gap_from", "gap_to"))
-    change, se, z = (out[c].to_numpy(float, na_value=np.nan) for c in ("change", "se_change", "z"))
-    none = [None] * len(out)
-    st_from = out["dis_status_from"].tolist() if "dis_status_from" in out else none
-    st_to = out["dis_status_to"].tolist() if "dis_status_to" in out else none
-    classes, reasons = [], []
-    for i in range(len(out)):
-        nf, nt = n_from[i], n_to[i]
-        if nf < mn or nt < mn:  # NaN compares False: an unknown cohort is not "too small"
-            lab, n = (lf, nf) if nf < mn else (lt, nt)
-            classes.append("too small")
-            reasons.append(f"only {int(n)} disadvantaged pupils in {lab} (minimum {mn})")
-        elif np.isnan(g_from[i]) or np.isnan(g_to[i]):
-            which, st = (lf, st_from[i]) if np.isnan(g_from[i]) else (lt, st_to[i])
-            st = st if isinstance(st, str) else None
-            classes.append("too small" if st == "SUPP" else "no data")
-            reasons.append(f"no gap for {which}" + (f" ({st})" if st else ""))
-        elif np.isnan(se[i]):
-            classes.append("no data")
-            reasons.append("cohort sizes not published, so the change cannot be judged")
-        elif abs(z[i]) > crit.z_threshold and abs(change[i]) >= crit.min_change:
-            classes.append("widening" if change[i] > 0 else "narrowing")
-            reasons.append(f"gap {_fmt(change[i], unit)} from {lf} to {lt}, {abs(z[i]):.1f}× its standard error "
-                           f"(±{se[i]:.1f})")
-        else:
-            classes.append("no clear change")
-            reasons.append(f"change {_fmt(change[i], unit)} is within the uncertainty of these cohorts "
-                           f"(±{Z95 * se[i]:.1f} at 95%)")
+    n_from, n_to, g_from, g_to = c["dis_n_from"], c["dis_n_to"], c["gap_from"], c["gap_to"]
+    change, se, z = c["change"], c["se_change"], c["z"]
+    none = np.full(len(change), None, dtype=object)
+    st_from, st_to = c.get("dis_status_from", none), c.get("dis_status_to", none)
+    small = (n_from < mn) | (n_to < mn)  # NaN compares False: an unknown cohort is not "too small"
+    missing = ~small & (np.isnan(g_from) | np.isnan(g_to))
+    st = np.where(np.isnan(g_from), st_from, st_to)
+    supp = missing & (st == "SUPP")
+    no_se = ~small & ~missing & np.isnan(se)
+    credible = ~small & ~missing & ~no_se & (np.abs(z) > crit.z_threshold) & (np.abs(change) >= crit.min_change)
+    classes = np.select([small, supp, missing | no_se, credible & (change > 0), credible],
+                        ["too small", "too small", "no data", "widening", "narrowing"], "no clear change")
+    reasons = [""] * len(change)
+    for i in np.flatnonzero(small).tolist():
+        lab, n = (lf, n_from[i]) if n_from[i] < mn else (lt, n_to[i])
+        reasons[i] = f"only {int(n)} disadvantaged pupils in {lab} (minimum {mn})"
+    for i in np.flatnonzero(missing).tolist():
+        which, s = (lf, st_from[i]) if np.isnan(g_from[i]) else (lt, st_to[i])
+        reasons[i] = f"no gap for {which}" + (f" ({s})" if isinstance(s, str) else "")
+    for i in np.flatnonzero(no_se).tolist():
+        reasons[i] = "cohort sizes not published, so the change cannot be judged"
+    for i, ch, e, zz in zip(np.flatnonzero(credible).tolist(), change[credible].tolist(), se[credible].tolist(),
+                            z[credible].tolist()):
+        reasons[i] = f"gap {_fmt(ch, unit)} from {lf} to {lt}, {abs(zz):.1f}× its standard error (±{e:.1f})"
+    unclear = ~small & ~missing & ~no_se & ~credible
+    for i, ch, e in zip(np.flatnonzero(unclear).tolist(), change[unclear].tolist(), se[unclear].tolist()):
+        reasons[i] = f"change {_fmt(ch, unit)} is within the uncertainty of these cohorts (±{Z95 * e:.1f} at 95%)"
     return classes, reasons
 
 
@@ -98,56 +96,76 @@ def compare_years(df: pd.DataFrame, key: str, year_from: int, year_to: int, meas
 
     `df` holds one row per key and year with dis, oth, gap, dis_n, oth_n and dis_se/oth_se/gap_se
     (see add_standard_errors). Positive change = widening (disadvantaged pupils falling further behind).
+    Built from whole arrays (one take per column) rather than joins: it runs on every filter change.
     """
     unit = MEASURES[measure].unit
-    cols = ["dis", "oth", "gap", "dis_n", "oth_n", "gap_se", "dis_status"]
-    a = df[df["year"] == year_from].set_index(key)[[c for c in cols if c in df]]
-    b = df[df["year"] == year_to].set_index(key)[[c for c in cols if c in df]]
-    keys = a.index.union(b.index)
-    out = pd.DataFrame(index=keys)
-    out.index.name = key
-    for c in a.columns:
-        out[f"{c}_from"] = a[c].reindex(keys)
-        out[f"{c}_to"] = b[c].reindex(keys) if c in b else np.nan
-    out["change"] = out["gap_to"] - out["gap_from"]
-    out["se_change"] = np.sqrt(out["gap_se_from"] ** 2 + out["gap_se_to"] ** 2)
-    out["z"] = out["change"] / out["se_change"]
-    lf, lt = year_label(year_from), year_label(year_to)
-    classes, reasons = _judge(out, lf, lt, unit, crit)
-    out["classification"] = classes
-    out["reason"] = reasons
-    return out.reset_index()
+    cols = [c for c in ["dis", "oth", "gap", "dis_n", "oth_n", "gap_se", "dis_status"] if c in df]
+    year = df["year"].to_numpy()
+    ia, ib = np.flatnonzero(year == year_from), np.flatnonzero(year == year_to)
+    k = df[key]
+    keys = pd.Index(k.iloc[ia]).union(pd.Index(k.iloc[ib]))
+    rows = {}
+    for suffix, idx in (("from", ia), ("to", ib)):
+        r = np.full(len(keys), -1, dtype=np.intp)
+        r[keys.get_indexer(k.iloc[idx])] = idx
+        rows[suffix] = r
+    data = {key: keys}
+    for c in cols:
+        arr = df[c].array
+        for suffix in ("from", "to"):
+            data[f"{c}_{suffix}"] = arr.take(rows[suffix], allow_fill=True)
+    num = {c: np.asarray(pd.array(data[c]).to_numpy(float, na_value=np.nan))
+           for c in ("dis_n_from", "dis_n_to", "gap_from", "gap_to", "gap_se_from", "gap_se_to")}
+    with np.errstate(invalid="ignore", divide="ignore"):
+        num["change"] = num["gap_to"] - num["gap_from"]
+        num["se_change"] = np.sqrt(num["gap_se_from"] ** 2 + num["gap_se_to"] ** 2)
+        num["z"] = num["change"] / num["se_change"]
+    for c in ("dis_status_from", "dis_status_to"):
+        if c in data:
+            num[c] = np.asarray(pd.array(data[c]).to_numpy(object, na_value=None))
+    data.update(change=num["change"], se_change=num["se_change"], z=num["z"])
+    data["classification"], data["reason"] = _judge(num, year_label(year_from), year_label(year_to), unit, crit)
+    return pd.DataFrame(data)
 
 
 def multi_year_trend(df: pd.DataFrame, key: str, crit: Criteria, min_years: int = 3) -> pd.DataFrame:
     """Weighted least-squares slope of the gap per year over every year with data (gaps stay gaps).
 
     One row per key: years_used, slope (per year), slope_se, classification (or 'too few years').
+    Weighted sums per key are bincounts over the keys' positions (no per-key Python).
     """
     cols = [key, "years_used", "slope", "slope_se", "trend"]
-    d = df.dropna(subset=["gap", "gap_se"])
-    keys = pd.Index(d[key].unique()).sort_values()
-    g = d[d["dis_n"].fillna(0) >= crit.min_disadvantaged_cohort]
-    # Weighted sums per key (x centred on a common year so the sums keep their precision).
-    x = g["year"].to_numpy(float)
+    gap = df["gap"].to_numpy(float, na_value=np.nan)
+    gse = df["gap_se"].to_numpy(float, na_value=np.nan)
+    has = ~np.isnan(gap) & ~np.isnan(gse)
+    k = df[key][has]
+    keys = pd.Index(k.unique()).sort_values()
+    code = keys.get_indexer(k)
+    ok = np.nan_to_num(df["dis_n"].to_numpy(float, na_value=np.nan)[has]) >= crit.min_disadvantaged_cohort
+    code = code[ok]
+    # x centred on a common year so the sums keep their precision.
+    x = df["year"].to_numpy(float)[has][ok]
     x = x - (x.mean() if len(x) else 0.0)
-    y = g["gap"].to_numpy(float)
-    se = g["gap_se"].to_numpy(float)
+    y, se = gap[has][ok], gse[has][ok]
+    m = len(keys)
+
+    def total(v: np.ndarray) -> np.ndarray:
+        return np.bincount(code, weights=v, minlength=m)
+
     with np.errstate(divide="ignore", invalid="ignore"):
         w = 1.0 / se ** 2
-        sums = pd.DataFrame({key: g[key].to_numpy(), "n": 1, "bad_se": se <= 0, "w": w, "wx": w * x, "wy": w * y,
-                             "wxx": w * x * x, "wxy": w * x * y}).groupby(key, sort=True).sum()
-        sums = sums.reindex(keys)
-        n = sums["n"].fillna(0).astype(int)
-        xm = sums["wx"] / sums["w"]
-        sxx = sums["wxx"] - sums["w"] * xm ** 2
-        slope = (sums["wxy"] - xm * sums["wy"]) / sxx
+        n = np.bincount(code, minlength=m)
+        bad_se = np.bincount(code, weights=(se <= 0).astype(float), minlength=m) > 0
+        sw, swx, swy, swxx, swxy = total(w), total(w * x), total(w * y), total(w * x * x), total(w * x * y)
+        xm = swx / sw
+        sxx = swxx - sw * xm ** 2
+        slope = (swxy - xm * swy) / sxx
         slope_se = np.sqrt(1.0 / sxx)
         z = slope / slope_se
-    usable = (n >= min_years) & ~(sums["bad_se"].fillna(0) > 0)
+    usable = (n >= min_years) & ~bad_se
     trend = np.select([z > crit.z_threshold, z < -crit.z_threshold], ["widening", "narrowing"], "no clear change")
-    out = pd.DataFrame({key: keys, "years_used": n.to_numpy(),
-                        "slope": slope.where(usable).to_numpy(), "slope_se": slope_se.where(usable).to_numpy(),
+    out = pd.DataFrame({key: keys, "years_used": n, "slope": np.where(usable, slope, np.nan),
+                        "slope_se": np.where(usable, slope_se, np.nan),
                         "trend": np.where(usable, trend, "too few years")})
     return out[cols]
 
