@@ -6,6 +6,7 @@ Derived groups are a stand-in until the real list is loaded and are always marke
 """
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import geopandas as gpd
@@ -91,14 +92,14 @@ def _bisect(idx: np.ndarray, xy: np.ndarray, tie: np.ndarray, k: int) -> list[np
     return _bisect(idx[order[:cut]], xy, tie, k1) + _bisect(idx[order[cut:]], xy, tie, k - k1)
 
 
-def _label(members: pd.DataFrame) -> str | None:
-    for col in ("town", "district_name"):
-        if col in members.columns:
-            names = members[col].dropna().astype(str).str.strip()
-            names = names[names != ""]
-            if not names.empty:
-                counts = names.value_counts()
-                return sorted(counts[counts == counts.max()].index)[0]
+def _label(columns: list[np.ndarray]) -> str | None:
+    """The most common name in the first column that has any (ties: alphabetically first); None if none."""
+    for values in columns:
+        names = [str(v).strip() for v in values.tolist() if not pd.isna(v)]
+        counts = Counter(n for n in names if n)
+        if counts:
+            top = max(counts.values())
+            return min(n for n, c in counts.items() if c == top)
     return None
 
 
@@ -111,9 +112,11 @@ def _derive_one(schools: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
     centres = [xy[p].mean(axis=0) for p in parts]
     order = sorted(range(len(parts)), key=lambda i: (-round(centres[i][1], -2), centres[i][0]))
     width = max(2, len(str(len(parts))))
+    # Named after the most common town, else district (plain arrays: 150 LAs x 18 groups at England scale).
+    names = [schools[c].to_numpy(object) for c in ("town", "district_name") if c in schools.columns]
     group = np.empty(len(schools), dtype=object)
     for number, i in enumerate(order, start=1):
-        label = _label(schools.iloc[parts[i]])
+        label = _label([col[parts[i]] for col in names])
         group[parts[i]] = f"Group {number:0{width}d}" + (f" ({label})" if label else "")
     return pd.DataFrame({"urn": schools["urn"].to_numpy(), "group": group, "derived": True})
 
