@@ -5,6 +5,8 @@
 - `schools`: one row per school: both years' figures, change, classification and reason, multi-year trend,
   best_practice / targeted with reasons, disadvantaged share of the cohort, location;
 - `official`, `england`: DfE's own LA and England rows for comparison.
+`analyse` is `judge(load(...), year_from, year_to)`: `load` reads what does not depend on the years, so a
+page that keeps it answers a change of years without reading the store.
 `areas(analysis, key_frame, key)` aggregates to any area level (LA, district, sub-region, liaison group).
 """
 from __future__ import annotations
@@ -47,26 +49,45 @@ SCHOOL_INFO = ["name", "la_code", "la_name", "phase", "district_code", "district
                "postcode", "easting", "northing", "lon", "lat", "pct_fsm"]
 
 
-def analyse(con: duckdb.DuckDBPyConnection, ks: str, measure: str, year_from: int, year_to: int,
-            la_codes: list[int] | None = None, crit: Criteria | None = None) -> Analysis:
-    """Gap, change and judgement for every school of the selection (LAs) for one measure and two years."""
+@dataclass
+class Loaded:
+    """What an analysis needs that does not depend on the two years compared: the measure's panel with
+    standard errors, DfE's official and England rows, and each school's register facts. A page keeps it, so
+    changing the years does not read the store again."""
+    ks: str
+    measure: str
+    crit: Criteria
+    panel: pd.DataFrame
+    official: pd.DataFrame
+    england: pd.DataFrame
+    info: pd.DataFrame  # one row per URN (index): SCHOOL_INFO
+
+
+def load(con: duckdb.DuckDBPyConnection, ks: str, measure: str, la_codes: list[int] | None = None,
+         crit: Criteria | None = None) -> Loaded:
+    """Read one measure for the selected LAs (all when None) and add standard errors."""
     if measure not in MEASURES or MEASURES[measure].ks != ks:
         raise ValueError(f"measure {measure!r} is not a {ks} measure")
     crit = crit or load_criteria()
     panel = panel_mod.school_panel(con, ks, measure, la_codes)
     panel = trends.add_standard_errors(panel, measure, crit)
     official = panel_mod.official_rows(con, ks, measure)
-    eng = area_mod.england(official)
-    compared = trends.compare_years(panel, "urn", year_from, year_to, measure, crit)
-    compared["year_from"], compared["year_to"] = year_from, year_to
-    trend = trends.multi_year_trend(panel[panel["year"] <= year_to], "urn", crit)
-    flags = practice.flag_schools(panel, compared, eng, year_to, crit)
     keys = [c for c in SCHOOL_INFO if c in panel_mod.PANEL_COLUMNS]
     info = panel.drop_duplicates("urn", keep="last").set_index("urn")[keys]  # the panel is in (urn, year) order
     facts = panel_mod.register_facts(con, ks, measure).set_index("urn")
     info = info.join(facts, how="left")[SCHOOL_INFO]
+    return Loaded(ks, measure, crit, panel, official, area_mod.england(official), info)
+
+
+def judge(loaded: Loaded, year_from: int, year_to: int) -> Analysis:
+    """Gap, change and judgement for every school of a loaded measure between two years."""
+    panel, crit, eng, measure = loaded.panel, loaded.crit, loaded.england, loaded.measure
+    compared = trends.compare_years(panel, "urn", year_from, year_to, measure, crit)
+    compared["year_from"], compared["year_to"] = year_from, year_to
+    trend = trends.multi_year_trend(panel[panel["year"] <= year_to], "urn", crit)
+    flags = practice.flag_schools(panel, compared, eng, year_to, crit)
     schools = compared.merge(trend, on="urn", how="left").merge(flags, on="urn", how="left")
-    schools = schools.merge(info, left_on="urn", right_index=True, how="left")
+    schools = schools.merge(loaded.info, left_on="urn", right_index=True, how="left")
     for c in ("best_practice", "targeted"):
         schools[c] = schools[c].astype("boolean").fillna(False).astype(bool)
     for c in ("best_practice_reason", "targeted_reason"):
@@ -75,7 +96,13 @@ def analyse(con: duckdb.DuckDBPyConnection, ks: str, measure: str, year_from: in
     with np.errstate(invalid="ignore", divide="ignore"):
         schools["pct_dis"] = 100.0 * n_d / (n_d + n_o)
     schools["cohort"] = n_d + n_o
-    return Analysis(ks, measure, year_from, year_to, crit, panel, schools, official, eng)
+    return Analysis(loaded.ks, measure, year_from, year_to, crit, panel, schools, loaded.official, eng)
+
+
+def analyse(con: duckdb.DuckDBPyConnection, ks: str, measure: str, year_from: int, year_to: int,
+            la_codes: list[int] | None = None, crit: Criteria | None = None) -> Analysis:
+    """Gap, change and judgement for every school of the selection (LAs) for one measure and two years."""
+    return judge(load(con, ks, measure, la_codes, crit), year_from, year_to)
 
 
 def areas(analysis: Analysis, membership: pd.DataFrame | None, key: str) -> pd.DataFrame:

@@ -12,7 +12,7 @@ import io
 import os
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -151,6 +151,50 @@ def _call(key: str, module: str, name: str, args: tuple, kwargs: tuple) -> Any:
 def cached(fn: Callable, *args: Any, **kwargs: Any) -> Any:
     """`fn(con, *args, **kwargs)` for a gapdata function, cached until the store changes."""
     return _call(store_key(), fn.__module__, fn.__name__, args, tuple(sorted(kwargs.items())))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _analysis(key: str, ks: str, measure: str, year_from: int, year_to: int, la_codes: tuple | None) -> Any:
+    from gapdata import analytics
+
+    kwargs = (("la_codes", la_codes),) if la_codes is not None else ()
+    loaded = _call(key, "gapdata.analytics", "load", (ks, measure), kwargs)  # cached: years change, data do not
+    return analytics.judge(loaded, year_from, year_to)
+
+
+def analysis(ks: str, measure: str, year_from: int, year_to: int, la_codes: Iterable[int] | None = None) -> Any:
+    """analytics.analyse for the selection, cached in two steps: the measure's data (analytics.load) per key
+    stage, measure and LAs, and the judgement per pair of years, so changing the years does not read the store."""
+    las = tuple(sorted(int(c) for c in la_codes)) if la_codes is not None else None
+    return _analysis(store_key(), ks, measure, int(year_from), int(year_to), las)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _area_figures(key: str, args: tuple, la_codes: tuple | None, membership: pd.DataFrame, area_key: str) -> tuple:
+    from gapdata import analytics
+
+    return analytics.area_figures(_analysis(key, *args, la_codes), membership, area_key)
+
+
+def area_figures(analysis_args: tuple, la_codes: Iterable[int] | None, membership: pd.DataFrame,
+                 area_key: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """analytics.area_figures of `analysis(*analysis_args, la_codes)`, cached: a rerun that changes nothing, or
+    only the view, does not aggregate again."""
+    las = tuple(sorted(int(c) for c in la_codes)) if la_codes is not None else None
+    return _area_figures(store_key(), tuple(analysis_args), las, membership, area_key)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _school_points(key: str, digest: str, unit: str, year_from: int, year_to: int, _schools: pd.DataFrame) -> Any:
+    from pages import maplayers as ml
+
+    return ml.PreEncoded(ml.school_point_records(_schools, unit, year_from, year_to))
+
+
+def school_points_records(digest: str, unit: str, year_from: int, year_to: int, schools: pd.DataFrame) -> Any:
+    """maplayers.school_points as PreEncoded records, shared (not copied) between reruns and sessions: read-only.
+    `digest` identifies `schools` (the analysis and the URNs kept), which is not hashed itself."""
+    return _school_points(store_key(), digest, unit, int(year_from), int(year_to), schools)
 
 
 def build_panel() -> None:

@@ -194,7 +194,7 @@ for feat in geo["features"]:
                     f"{r.get('trend', r.get('classification_trend', '')) or 'n/a'}"
 
 missing = sorted(set(areas["code"].dropna()) - set(shapes["code"])) if len(shapes) else []
-points = ml.school_points(sel.schools, unit, f.year_from, f.year_to) if show_schools else None
+points = sel.points(unit) if show_schools else None
 arcs = None
 if show_arcs:
     from gapdata import analytics, partners

@@ -16,8 +16,11 @@ Tooltip values are *not* pre-escaped: Streamlit's pydeck tooltip escapes each `{
 """
 from __future__ import annotations
 
+import functools
+import hashlib
 import html
 import importlib
+import json
 import math
 from pathlib import Path
 
@@ -249,33 +252,59 @@ def _geojson(shapely_mod, geom) -> dict:
 SLIM_POINTS = 3000
 
 
+POINT_FIELDS = ["urn", "lon", "lat", "colour", "radius", "tt_title", "tt_1", "tt_2", "tt_3"]
+
+
 def school_points(schools: pd.DataFrame, unit: str, year_from: int, year_to: int) -> pd.DataFrame:
     """Located schools with colour, radius (√ disadvantaged cohort) and tooltip fields, for a ScatterplotLayer."""
-    s = schools.dropna(subset=["lon", "lat"]).copy()
+    return pd.DataFrame(_point_columns(schools, unit, year_from, year_to), columns=POINT_FIELDS)
+
+
+def school_point_records(schools: pd.DataFrame, unit: str, year_from: int, year_to: int) -> list[dict]:
+    """school_points as the list of records deck.gl takes, built without a DataFrame in between."""
+    cols = _point_columns(schools, unit, year_from, year_to)
+    return [dict(zip(POINT_FIELDS, row)) for row in zip(*(cols[c] for c in POINT_FIELDS))]
+
+
+def _fmt_float(v: float, unit: str) -> str:
+    """fmt_gap for a plain float (NaN = missing), without pandas' checks: it runs for every school on the map."""
+    if v != v:
+        return "–"
+    return f"{v:.1f} pp" if unit == "pp" else f"{v:.2f}"
+
+
+def _point_columns(schools: pd.DataFrame, unit: str, year_from: int, year_to: int) -> dict[str, list]:
+    """Column lists of school_points (plain Python values, one per located school)."""
+    s = schools.dropna(subset=["lon", "lat"])
     if s.empty:
-        return pd.DataFrame(columns=["urn", "lon", "lat", "colour", "radius", "tt_title", "tt_1", "tt_2", "tt_3"])
-    s["cls"] = school_class(s)
-    s["colour"] = [list(CLASS_COLOURS.get(c, CLASS_COLOURS["no data"])) + [235] for c in s["cls"]]
-    n = pd.to_numeric(s.get("dis_n_to"), errors="coerce").fillna(0)
-    s["radius"] = 120 + 60 * np.sqrt(n)
+        return {c: [] for c in POINT_FIELDS}
+    cls = school_class(s).tolist()
+    colours = {c: list(CLASS_COLOURS.get(c, CLASS_COLOURS["no data"])) + [235] for c in set(cls)}
+    n = pd.to_numeric(s.get("dis_n_to"), errors="coerce").fillna(0).to_numpy(float)
     lf, lt = year_label(year_from), year_label(year_to)
-    s["tt_title"] = s["name"].fillna("").astype(str) + " (URN " + s["urn"].astype("Int64").astype(str) + ")"
-    s["tt_1"] = [f"Gap {lt}: {fmt_gap(g, unit)} (was {fmt_gap(g0, unit)} in {lf}); "
-                 f"{'–' if pd.isna(d) else int(d)} disadvantaged pupils"
-                 for g, g0, d in zip(s["gap_to"], s["gap_from"], s["dis_n_to"])]
-    s["tt_2"] = [f"{CLASS_LABELS.get(c, c)}: {r}" for c, r in zip(s["cls"], s["reason"].fillna(""))]
-    s["tt_3"] = np.where(s["best_practice"].fillna(False).astype(bool),
-                         s.get("best_practice_reason", "").fillna("").astype(str),
-                         np.where(s["targeted"].fillna(False).astype(bool),
-                                  "Targeted: " + s.get("targeted_reason", "").fillna("").astype(str), ""))
+    names = s["name"].fillna("").astype(str).tolist()
+    urns = s["urn"].astype("int64").tolist()
+    gap_to = s["gap_to"].to_numpy(float, na_value=np.nan).tolist()
+    gap_from = s["gap_from"].to_numpy(float, na_value=np.nan).tolist()
+    dis_n = s["dis_n_to"].to_numpy(float, na_value=np.nan).tolist()
+    cols: dict[str, list] = {
+        "urn": urns, "lon": s["lon"].round(5).tolist(), "lat": s["lat"].round(5).tolist(),
+        "colour": [colours[c] for c in cls], "radius": (120 + 60 * np.sqrt(n)).tolist(),
+        "tt_title": [f"{nm} (URN {u})" for nm, u in zip(names, urns)],
+        "tt_1": [f"Gap {lt}: {_fmt_float(g, unit)} (was {_fmt_float(g0, unit)} in {lf}); "
+                 f"{'–' if d != d else int(d)} disadvantaged pupils" for g, g0, d in zip(gap_to, gap_from, dis_n)]}
     if len(s) > SLIM_POINTS:  # keep the browser payload small: short tooltips for big selections
-        s["tt_2"] = s["cls"].map(CLASS_LABELS).fillna(s["cls"])
-        s["tt_3"] = ""
-    s["lon"], s["lat"] = s["lon"].round(5), s["lat"].round(5)
-    keep = ["urn", "lon", "lat", "colour", "radius", "tt_title", "tt_1", "tt_2", "tt_3"]
-    out = s[keep].copy()
-    out["urn"] = out["urn"].astype("int64")
-    return out.reset_index(drop=True)
+        cols["tt_2"] = [CLASS_LABELS.get(c, c) for c in cls]
+        cols["tt_3"] = [""] * len(s)
+        return cols
+    reasons = s["reason"].fillna("").astype(str).tolist()
+    cols["tt_2"] = [f"{CLASS_LABELS.get(c, c)}: {r}" for c, r in zip(cls, reasons)]
+    bp = s["best_practice"].fillna(False).astype(bool).tolist()
+    tg = s["targeted"].fillna(False).astype(bool).tolist()
+    bp_r = s.get("best_practice_reason", pd.Series("", index=s.index)).fillna("").astype(str).tolist()
+    tg_r = s.get("targeted_reason", pd.Series("", index=s.index)).fillna("").astype(str).tolist()
+    cols["tt_3"] = [b_r if b else ("Targeted: " + t_r if t else "") for b, t, b_r, t_r in zip(bp, tg, bp_r, tg_r)]
+    return cols
 
 
 def arc_rows(assigned: pd.DataFrame, schools: pd.DataFrame) -> pd.DataFrame:
@@ -338,8 +367,8 @@ def network_points(con: duckdb.DuckDBPyConnection, path: str) -> tuple[pd.DataFr
     if df.empty:
         return df, msgs
     df["lon"], df["lat"] = bng_to_wgs84(df["lead_easting"].to_numpy(), df["lead_northing"].to_numpy())
-    df["tt_title"] = df["name"].map(lambda v: html.escape(str(v)))
-    df["tt_1"] = df["kind"].map(lambda v: html.escape(str(v)))
+    df["tt_title"] = df["name"].astype(str)  # tooltips: Streamlit escapes each field (see the module docstring)
+    df["tt_1"] = df["kind"].astype(str)
     df["tt_2"] = [f"{len(m)} member schools" for m in df["member_urns"]]
     df["tt_3"] = "existing network (lead location)"
     return df[["name", "kind", "lon", "lat", "tt_title", "tt_1", "tt_2", "tt_3"]], msgs
@@ -374,8 +403,44 @@ def deck(area_geojson: dict | None, points: pd.DataFrame | None, arcs: pd.DataFr
                                 radius_min_pixels=12 if big else 9, get_line_color=NETWORK_RGBA,
                                 line_width_min_pixels=4 if big else 3))
     style = "https://basemaps.cartocdn.com/gl/positron-gl-style/style.json" if basemap else None
-    return pdk.Deck(layers=layers, initial_view_state=pdk.ViewState(**view, pitch=0, bearing=0),
-                    map_style=style, tooltip=TOOLTIP, map_provider="carto" if basemap else None)
+    return _compact_deck_class()(layers=layers, initial_view_state=pdk.ViewState(**view, pitch=0, bearing=0),
+                                 map_style=style, tooltip=TOOLTIP, map_provider="carto" if basemap else None)
+
+
+class PreEncoded(list):
+    """Layer records with their JSON written once: cached with the records, so a rerun that shows the same
+    points does not encode 16,000 of them again (CompactDeck splices `json` into the deck's JSON)."""
+
+    def __init__(self, records: list[dict]):
+        super().__init__(records)
+        self.json = json.dumps(records, sort_keys=True, separators=(",", ":"))
+
+
+@functools.cache
+def _compact_deck_class() -> type:
+    """pydeck's Deck, serialised without indentation (with `indent`, Python's json falls back to its pure-Python
+    encoder: 4x slower at England scale) and with PreEncoded layer data spliced in as written. Same JSON."""
+    import pydeck as pdk
+    from pydeck.bindings.json_tools import default_serialize
+
+    class CompactDeck(pdk.Deck):
+        def to_json(self) -> str:
+            swaps = []
+            for i, layer in enumerate(self.layers):
+                data = getattr(layer, "_data", None)
+                if isinstance(data, PreEncoded):
+                    swaps.append((layer, data, f"@@gapwatch-layer-data-{i}@@"))
+                    layer._data = swaps[-1][2]
+            try:
+                text = json.dumps(self, sort_keys=True, default=default_serialize, separators=(",", ":"))
+            finally:
+                for layer, data, _token in swaps:
+                    layer._data = data
+            for _layer, data, token in swaps:
+                text = text.replace(json.dumps(token), data.json, 1)
+            return text
+
+    return CompactDeck
 
 
 # ---------------------------------------------------------------------------------------------- legend, reading
@@ -562,12 +627,12 @@ class Selection:
     the shapes to draw them with. `note` says in a sentence why something is empty."""
 
     def __init__(self, f, level: str):
-        from gapdata import analytics
         from gapdata import membership as mship
         from pages import common
 
         self.f, self.level = f, level
         self.analysis = None
+        self.analysis_args: tuple | None = None
         self.schools = pd.DataFrame()
         self.areas = pd.DataFrame()
         self.series = pd.DataFrame()
@@ -581,8 +646,10 @@ class Selection:
         if not f.la_codes:
             self.note = "The store has no school-level results for any LA in this selection."
             return
-        a = common.cached(analytics.analyse, f.ks, f.measure, int(f.year_from), int(f.year_to),
-                          la_codes=tuple(sorted(int(c) for c in f.la_codes)))
+        args = (f.ks, f.measure, int(f.year_from), int(f.year_to))
+        la_codes = tuple(f.la_codes)
+        self.analysis_args = (args, tuple(sorted(int(c) for c in la_codes)))
+        a = common.analysis(*args, la_codes=la_codes)
         self.analysis = a
         s = a.schools
         keep = pd.Series(True, index=s.index)
@@ -617,8 +684,8 @@ class Selection:
             self.note = f"None of the selected schools belongs to a {LEVEL_SINGULAR[level]}."
             return
         self.membership = m
-        ar = analytics.areas(a, m, self.key)
-        self.series = analytics.area_series(a, m, self.key)
+        ar, self.series = common.area_figures(args, la_codes, m.reset_index(drop=True), self.key)
+        ar = ar.copy()
         # Names and shape codes.
         if level == "la":
             gss = common.cached(mship.la_gss, int(f.year_to))
@@ -633,6 +700,15 @@ class Selection:
             ar["code"] = ar[self.key].astype(str)
             ar["name"] = ar[self.key].astype(str)
         self.areas = ar
+
+    def points(self, unit: str) -> list[dict]:
+        """school_points of the selected schools as records (PreEncoded), cached per store, analysis and set of
+        schools: at England scale building and encoding them took half of every rerun."""
+        from pages import common
+
+        urns = np.sort(self.schools["urn"].to_numpy(dtype="int64"))
+        digest = hashlib.sha1(repr(self.analysis_args).encode() + urns.tobytes()).hexdigest()
+        return common.school_points_records(digest, unit, self.f.year_from, self.f.year_to, self.schools)
 
     def shapes(self):
         """Shapes for this level with `code` matching self.areas['code']."""

@@ -262,7 +262,7 @@ def partners_section(urn: int, ks: str) -> None:
         st.info(f"Choose {common.SHORT_KS.get(ks, ks)} in the sidebar to look for partners for this school.")
         return
     try:
-        a = common.cached(analytics.analyse, ks, f.measure, f.year_from, f.year_to)
+        a = common.analysis(ks, f.measure, f.year_from, f.year_to)
         sch = common.query_df("SELECT urn, name, phase, la_code, easting, northing, town, ofsted FROM schools")
         sch = sch[sch["urn"].isin(a.schools["urn"])]
         found = partners.partners_for(urn, sch, analytics.partner_summary(a))

@@ -54,3 +54,23 @@ def test_excel_download_holds_exactly_the_table_shown():
     wb = load_workbook(io.BytesIO(common.to_excel(df)))
     rows = list(wb.active.iter_rows(values_only=True))
     assert rows == [("School", "Gap 2018/19"), ("A", 24), ("B", None)]
+
+
+def test_map_json_is_pydecks_json_with_pre_encoded_points():
+    """The map's deck is serialised compactly, with cached point JSON spliced in: the same spec pydeck writes."""
+    import json
+
+    import pydeck as pdk
+
+    from pages import maplayers as ml
+
+    records = [{"urn": 1, "lon": -1.5, "lat": 51.2, "colour": [1, 2, 3, 235], "radius": 180.0,
+                "tt_title": 'A "quoted" <b>name</b> & Co', "tt_1": "Gap: +3.0 pp", "tt_2": "", "tt_3": ""},
+               {"urn": 2, "lon": -1.6, "lat": 51.3, "colour": [4, 5, 6, 235], "radius": 120.0,
+                "tt_title": "Second", "tt_1": "", "tt_2": "", "tt_3": ""}]
+    view = {"longitude": -1.5, "latitude": 51.2, "zoom": 8}
+    deck = ml.deck(None, ml.PreEncoded(records), None, view)
+    plain = ml.deck(None, records, None, view)
+    assert json.loads(deck.to_json()) == json.loads(pdk.Deck.to_json(plain))
+    assert deck.layers[0].data == records  # the records are back in place after serialising
+    assert json.loads(deck.to_json()) == json.loads(deck.to_json())
