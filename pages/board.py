@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from gapdata import analytics, trends
+from gapdata import trends
 from gapdata.measures import MEASURES, NO_DATA_YEARS, year_label
 from pages import boardpack, common
 from pages import maplayers as ml
@@ -65,7 +65,7 @@ lf, lt = year_label(f.year_from), year_label(f.year_to)
 
 # ------------------------------------------------------------------------------------------------ headline cards
 one = pd.DataFrame({"urn": schools["urn"], "sel": "selection"})
-tot = analytics.areas(a, one, "sel")
+tot = common.area_figures(*sel.analysis_args, one, "sel")[0]
 t = tot.iloc[0] if len(tot) else pd.Series(dtype=object)
 eng = a.england.set_index("year")["gap"] if len(a.england) else pd.Series(dtype=float)
 counts = schools["classification"].value_counts()
@@ -130,23 +130,29 @@ FONT = 20 if big else 14
 
 
 def trend_frame(series: pd.DataFrame, key: str, names: dict, ks: str) -> pd.DataFrame:
-    """area, year, gap with a None row for every missing or no-data year, so lines break instead of joining."""
+    """area, year, gap with a missing gap for every year without data or without comparable results, so lines
+    break instead of joining across them."""
     if series.empty:
         return pd.DataFrame(columns=["area", "year", "gap"])
-    y0, y1 = int(series["year"].min()), int(series["year"].max())
-    years = list(range(y0, y1 + 1))
-    rows = []
-    for k, g in series.groupby(key):
-        gy = g.set_index("year")["gap"]
-        for y in years:
-            v = gy.get(y) if y not in NO_DATA_YEARS.get(ks, {}) else None
-            rows.append({"area": names.get(k, str(k)), "year": y, "gap": None if v is None or pd.isna(v) else v})
-    return pd.DataFrame(rows)
+    years = list(range(int(series["year"].min()), int(series["year"].max()) + 1))
+    wide = series.pivot_table(index=key, columns="year", values="gap", aggfunc="first", dropna=False)
+    wide = wide.reindex(columns=years)
+    wide.loc[:, [y for y in years if y in NO_DATA_YEARS.get(ks, {})]] = float("nan")
+    long = wide.stack(future_stack=True).rename("gap").reset_index()
+    long["area"] = [names.get(k, str(k)) for k in long[key]]
+    return long[["area", "year", "gap"]].astype({"year": int})
 
 
 st.subheader("Gap over time")
+CHART_AREAS = 8  # more lines than this cannot be told apart on a projector
+ranked = areas.sort_values("gap_to", ascending=False, na_position="last")
 names = dict(zip(areas[sel.key], areas["name"]))
-tf = trend_frame(sel.series, sel.key, names, f.ks)
+chosen = ranked["name"].tolist()
+if len(chosen) > CHART_AREAS:
+    chosen = st.multiselect(f"Areas in the chart (the {CHART_AREAS} widest gaps in {lt} to start with)",
+                            ranked["name"].tolist(), default=ranked["name"].head(CHART_AREAS).tolist())
+keep = set(ranked.loc[ranked["name"].isin(chosen), sel.key])
+tf = trend_frame(sel.series[sel.series[sel.key].isin(keep)], sel.key, names, f.ks)
 fig = go.Figure()
 for area, g in tf.groupby("area"):
     fig.add_trace(go.Scatter(x=[year_label(y) for y in g["year"]], y=g["gap"], name=str(area),
