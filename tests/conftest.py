@@ -1,6 +1,7 @@
 """Shared fixtures: stores built once per session, from the open-data bundle or from small synthetic files."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,12 @@ from gapdata.build import build_store
 from gapdata.paths import DEFAULT_RAW_DIR
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Tests (and the servers they start) keep parsed boundaries in their own folder, not the user's data/cache."""
+    os.environ["GAPWATCH_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
 
 
 @pytest.fixture(scope="session")

@@ -108,6 +108,29 @@ def test_each_file_is_parsed_once_per_process(topo: Path, monkeypatch: pytest.Mo
     assert calls == ["utla"]
 
 
+def test_a_parsed_layer_is_kept_for_the_next_process_until_the_file_changes(
+        topo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    monkeypatch.setenv("GAPWATCH_CACHE_DIR", str(tmp_path / "cache"))
+    bnd.clear_cache()
+    first = bnd.layer("la", topo)
+    assert list((tmp_path / "cache").glob("boundaries-utla-*.parquet"))
+    bnd.clear_cache()  # as a new process would start
+    calls = []
+    real = gpd.read_file
+    monkeypatch.setattr(gpd, "read_file", lambda *a, **k: calls.append(k.get("layer")) or real(*a, **k))
+    again = bnd.layer("la", topo)
+    assert calls == []  # read from the cache, not parsed
+    assert again.drop(columns="geometry").equals(first.drop(columns="geometry"))
+    assert again.geometry.geom_equals_exact(first.geometry, 0).all() and again.crs == first.crs
+    st = topo.stat()
+    os.utime(topo, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))  # the file is replaced: parse it afresh
+    bnd.clear_cache()
+    bnd.layer("la", topo)
+    assert calls == ["utla"]
+
+
 def test_unknown_level_and_missing_file(tmp_path: Path, topo: Path) -> None:
     with pytest.raises(ValueError, match="unknown level 'ward'"):
         bnd.boundaries("ward", 2020, topo)
