@@ -18,6 +18,7 @@ import os
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -102,7 +103,8 @@ def cache_dir() -> Path:
 
 def _parsed_file(key: tuple) -> Path:
     digest = hashlib.sha1(repr(key).encode()).hexdigest()[:16]
-    return cache_dir() / f"boundaries-{key[1]}-{digest}.parquet"
+    what = key[1] if len(key) == 3 else f"{key[1]}-{key[3]}"  # a layer, or its areas of one year simplified
+    return cache_dir() / f"boundaries-{what}-{digest}.parquet"
 
 
 def _read_parsed(key: tuple) -> gpd.GeoDataFrame | None:
@@ -128,8 +130,10 @@ def _write_parsed(key: tuple, gdf: gpd.GeoDataFrame) -> None:
 
 def valid_in(frame: pd.DataFrame, year: int) -> pd.Series:
     """Boolean mask: areas valid in calendar year `year` ((start <= Y or null) and (end >= Y or null))."""
-    start, end = frame["start"], frame["end"]
-    return ((start.isna() | (start <= year)) & (end.isna() | (end >= year))).fillna(False).astype(bool)
+    start = frame["start"].to_numpy(float, na_value=np.nan)
+    end = frame["end"].to_numpy(float, na_value=np.nan)
+    ok = (np.isnan(start) | (start <= year)) & (np.isnan(end) | (end >= year))  # plain arrays: called per member
+    return pd.Series(ok, index=frame.index)
 
 
 def simplify(gdf: gpd.GeoDataFrame, tolerance: float = DEFAULT_TOLERANCE) -> gpd.GeoDataFrame:
@@ -157,9 +161,19 @@ def boundaries(level: str, year: int, path: Path | None = None,
     Returns GeoDataFrame[code, name, level, geometry] in WGS84 (EPSG:4326), simplified by `tolerance` degrees
     (0 = as published). UK-wide: filter on `code` (E… = England) if needed.
     """
-    all_years = layer(level, path)
-    now = all_years[valid_in(all_years, boundary_year(year))].reset_index(drop=True)
-    return simplify(now, tolerance)[["code", "name", "level", "geometry"]]
+    if level not in LAYERS:
+        raise ValueError(f"unknown level {level!r}; expected one of {', '.join(LAYERS)}")
+    path = Path(path) if path else default_path()
+    # Simplifying a UK layer takes ~0.4 s: the result is kept like a parsed layer (see cache_dir).
+    key = (*_key(path, LAYERS[level]), boundary_year(year), float(tolerance))
+    if key not in _CACHE and (kept := _read_parsed(key)) is not None:
+        _CACHE[key] = kept
+    if key not in _CACHE:
+        all_years = layer(level, path)
+        now = all_years[valid_in(all_years, boundary_year(year))].reset_index(drop=True)
+        _CACHE[key] = simplify(now, tolerance)[["code", "name", "level", "geometry"]]
+        _write_parsed(key, _CACHE[key])
+    return _CACHE[key].copy()
 
 
 def read_boundary_file(path: Path, code_col: str, name_col: str, level: str | None = None,

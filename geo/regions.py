@@ -121,14 +121,13 @@ class Gazetteer:
             if g and g in self.by_code:
                 return [g]
         rows = self.areas.iloc[[self.by_code[c] for c in codes if c in self.by_code]]
-        now_mask = bnd.valid_in(self.areas, bnd.boundary_year(year))
         valid = rows[bnd.valid_in(rows, bnd.boundary_year(year))]
         if not valid.empty:
             return list(valid["code"])
         if rows.empty:
             return []
         shape = shapely.union_all(rows.geometry.values)
-        now = self.areas[now_mask]
+        now = self.areas[bnd.valid_in(self.areas, bnd.boundary_year(year))]
         geoms = now.geometry.values
         hit = shapely.intersects(geoms, shape)
         # Degrees are fine here: only ratios of areas a few km apart are compared.

@@ -124,6 +124,10 @@ def test_a_parsed_layer_is_kept_for_the_next_process_until_the_file_changes(
     assert calls == []  # read from the cache, not parsed
     assert again.drop(columns="geometry").equals(first.drop(columns="geometry"))
     assert again.geometry.geom_equals_exact(first.geometry, 0).all() and again.crs == first.crs
+    simplified = bnd.boundaries("la", 2019, topo, tolerance=0.01)  # one year's areas, simplified: kept too
+    bnd.clear_cache()
+    assert bnd.boundaries("la", 2019, topo, tolerance=0.01).geometry.geom_equals_exact(simplified.geometry, 0).all()
+    assert codes(bnd.boundaries("la", 2023, topo, tolerance=0.01)) == {"E06000901", "E06000902", "E06000905"}
     st = topo.stat()
     os.utime(topo, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))  # the file is replaced: parse it afresh
     bnd.clear_cache()
