@@ -126,9 +126,6 @@ else:
 common.download_buttons(school_tab, f"board_schools_{f.ks}_{f.measure}_{f.year_from}_{f.year_to}", "schools")
 
 # ------------------------------------------------------------------------------------------------ trends
-FONT = 20 if big else 14
-
-
 def trend_frame(series: pd.DataFrame, key: str, names: dict, ks: str) -> pd.DataFrame:
     """area, year, gap with a missing gap for every year without data or without comparable results, so lines
     break instead of joining across them."""
@@ -153,17 +150,27 @@ if len(chosen) > CHART_AREAS:
                             ranked["name"].tolist(), default=ranked["name"].head(CHART_AREAS).tolist())
 keep = set(ranked.loc[ranked["name"].isin(chosen), sel.key])
 tf = trend_frame(sel.series[sel.series[sel.key].isin(keep)], sel.key, names, f.ks)
-fig = go.Figure()
-for area, g in tf.groupby("area"):
-    fig.add_trace(go.Scatter(x=[year_label(y) for y in g["year"]], y=g["gap"], name=str(area),
-                             mode="lines+markers", connectgaps=False))
-if len(a.england) and len(tf):
-    e = a.england.set_index("year")["gap"]
-    ys = sorted(tf["year"].unique())
-    fig.add_trace(go.Scatter(x=[year_label(y) for y in ys], y=[e.get(y) for y in ys], name="England",
-                             mode="lines+markers", connectgaps=False, line={"dash": "dash", "color": "#555"}))
-fig.update_layout(height=460 if big else 360, font={"size": FONT}, margin={"l": 10, "r": 10, "t": 30, "b": 10},
-                  yaxis_title=f"Gap ({u}, other − disadvantaged)", legend={"orientation": "h", "y": -0.2})
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _trend_figure(key: tuple, _tf: pd.DataFrame, _england: pd.DataFrame, big: bool, u: str) -> go.Figure:
+    """The trend chart, built once per selection and choice of areas (`key`); plotly's figure building was a
+    third of the board's rerun. Shared between reruns: never modified after it is built."""
+    fig = go.Figure()
+    for area, g in _tf.groupby("area"):
+        fig.add_trace(go.Scatter(x=[year_label(y) for y in g["year"]], y=g["gap"], name=str(area),
+                                 mode="lines+markers", connectgaps=False))
+    if len(_england) and len(_tf):
+        e = _england.set_index("year")["gap"]
+        ys = sorted(_tf["year"].unique())
+        fig.add_trace(go.Scatter(x=[year_label(y) for y in ys], y=[e.get(y) for y in ys], name="England",
+                                 mode="lines+markers", connectgaps=False, line={"dash": "dash", "color": "#555"}))
+    fig.update_layout(height=460 if big else 360, font={"size": 20 if big else 14},
+                      margin={"l": 10, "r": 10, "t": 30, "b": 10},
+                      yaxis_title=f"Gap ({u}, other − disadvantaged)", legend={"orientation": "h", "y": -0.2})
+    return fig
+
+
+fig = _trend_figure((common.store_key(), sel.digest, level, tuple(sorted(map(str, keep))), f.ks), tf, a.england,
+                    big, u)
 st.plotly_chart(fig, width="stretch")
 gaps_note = [f"{year_label(y)}: {why}" for y, why in NO_DATA_YEARS.get(f.ks, {}).items()
              if len(tf) and tf["year"].min() <= y <= tf["year"].max()]
@@ -172,10 +179,13 @@ if gaps_note:
 
 # ------------------------------------------------------------------------------------------------ funnel
 st.subheader("Funnel plot: change in each school's gap against its disadvantaged cohort")
-pts, lim = trends.funnel(schools)
-if pts.empty:
-    st.info("No school has two years of gaps with known cohorts, so there is no funnel plot for this selection.")
-else:
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _funnel_figure(key: tuple, _schools: pd.DataFrame, big: bool, u: str) -> tuple[go.Figure | None, int, int, int]:
+    """The funnel plot and its counts (outside 95%, outside 99.8%, schools), built once per selection (`key`)."""
+    pts, lim = trends.funnel(_schools)
+    if pts.empty:
+        return None, 0, 0, 0
     fig2 = go.Figure()
     for name, colour, dash in (("99.8% limits", "#444", "dot"), ("95% limits", "#888", "dash")):
         tag = "998" if name.startswith("99") else "95"
@@ -193,12 +203,19 @@ else:
                                   marker={"color": ml.hex_of(ml.CLASS_COLOURS[cls]), "size": 10 if big else 8,
                                           "line": {"color": "#222", "width": 0.6}},
                                   text=g["name"], hovertemplate="%{text}<br>cohort %{x:.0f}, change %{y:.1f}"))
-    fig2.update_layout(height=520 if big else 420, font={"size": FONT}, margin={"l": 10, "r": 10, "t": 30, "b": 10},
+    fig2.update_layout(height=520 if big else 420, font={"size": 20 if big else 14},
+                       margin={"l": 10, "r": 10, "t": 30, "b": 10},
                        xaxis_title="Disadvantaged pupils (mean of the two years)",
                        yaxis_title=f"Change in gap ({u}); up = widening", legend={"orientation": "h", "y": -0.25})
+    return fig2, int(pts["outside95"].sum()), int(pts["outside998"].sum()), len(pts)
+
+
+fig2, out95, out998, n_pts = _funnel_figure((common.store_key(), sel.digest, f.ks), schools, big, u)
+if fig2 is None:
+    st.info("No school has two years of gaps with known cohorts, so there is no funnel plot for this selection.")
+else:
     st.plotly_chart(fig2, width="stretch")
-    out95 = int(pts["outside95"].sum())
-    st.caption(f"{out95} of {len(pts)} schools lie outside the 95% limits and {int(pts['outside998'].sum())} outside "
+    st.caption(f"{out95} of {n_pts} schools lie outside the 95% limits and {out998} outside "
                "99.8%: with no real differences about 1 in 20 would fall outside 95% by chance.")
 
 # ------------------------------------------------------------------------------------------------ board pack

@@ -153,7 +153,10 @@ def cached(fn: Callable, *args: Any, **kwargs: Any) -> Any:
     return _call(store_key(), fn.__module__, fn.__name__, args, tuple(sorted(kwargs.items())))
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+# The analysis and its area figures are shared, not copied (st.cache_resource): unpickling a copy on every hit
+# cost 20-40 ms each time a page read it at England scale. Pages and gapdata only derive new frames from them
+# (pandas copy-on-write); nothing may assign into them.
+@st.cache_resource(show_spinner=False, max_entries=32)
 def _analysis(key: str, ks: str, measure: str, year_from: int, year_to: int, la_codes: tuple | None) -> Any:
     from gapdata import analytics
 
@@ -169,7 +172,7 @@ def analysis(ks: str, measure: str, year_from: int, year_to: int, la_codes: Iter
     return _analysis(store_key(), ks, measure, int(year_from), int(year_to), las)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_resource(show_spinner=False, max_entries=64)
 def _area_figures(key: str, args: tuple, la_codes: tuple | None, membership: pd.DataFrame, area_key: str) -> tuple:
     from gapdata import analytics
 

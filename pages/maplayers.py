@@ -706,9 +706,14 @@ class Selection:
         schools: at England scale building and encoding them took half of every rerun."""
         from pages import common
 
+        return common.school_points_records(self.digest, unit, self.f.year_from, self.f.year_to, self.schools)
+
+    @functools.cached_property
+    def digest(self) -> str:
+        """Identifies the selected schools' figures (the analysis and the URNs kept): a cache key for what is
+        drawn from them, cheaper than hashing the frames."""
         urns = np.sort(self.schools["urn"].to_numpy(dtype="int64"))
-        digest = hashlib.sha1(repr(self.analysis_args).encode() + urns.tobytes()).hexdigest()
-        return common.school_points_records(digest, unit, self.f.year_from, self.f.year_to, self.schools)
+        return hashlib.sha1(repr(self.analysis_args).encode() + urns.tobytes()).hexdigest()
 
     def shapes(self):
         """Shapes for this level with `code` matching self.areas['code']."""
