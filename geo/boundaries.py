@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
@@ -66,29 +67,39 @@ def layer(level: str, path: Path | None = None) -> gpd.GeoDataFrame:
     if level not in LAYERS:
         raise ValueError(f"unknown level {level!r}; expected one of {', '.join(LAYERS)}")
     path = Path(path) if path else default_path()
-    key = _key(path, LAYERS[level])
-    if key not in _CACHE and (parsed := _read_parsed(key)) is not None:
-        _CACHE[key] = parsed
+    return _kept(_key(path, LAYERS[level]), lambda: _parse_layer(level, path)).copy()
+
+
+def _parse_layer(level: str, path: Path) -> gpd.GeoDataFrame:
+    """One TopoJSON layer as GeoDataFrame[code, name, level, start, end, geometry], rings repaired."""
+    try:
+        raw = gpd.read_file(path, layer=LAYERS[level])
+    except Exception as exc:  # noqa: BLE001 - pyogrio raises several types; the user needs the file name
+        raise SourceError(path, f"cannot read layer {LAYERS[level]!r}: {exc}") from None
+    cols = {c.lower(): c for c in raw.columns}
+    if "areacd" not in cols or "areanm" not in cols:
+        raise SourceError(path, f"layer {LAYERS[level]!r} has no areacd/areanm properties")
+    out = pd.DataFrame({
+        "code": raw[cols["areacd"]].astype(str).str.strip(),
+        "name": raw[cols["areanm"]].astype(str).str.strip(),
+        "level": level,
+        "start": pd.to_numeric(raw[cols["start"]], errors="coerce").astype("Int64") if "start" in cols
+        else pd.array([pd.NA] * len(raw), dtype="Int64"),
+        "end": pd.to_numeric(raw[cols["end"]], errors="coerce").astype("Int64") if "end" in cols
+        else pd.array([pd.NA] * len(raw), dtype="Int64"),
+    })
+    return gpd.GeoDataFrame(out, geometry=_polygonal(raw.geometry.values), crs=4326)
+
+
+def _kept(key: tuple, make: Callable[[], gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
+    """`make()`'s frame, kept for this process (_CACHE) and the next ones (a GeoParquet file in cache_dir())."""
     if key not in _CACHE:
-        try:
-            raw = gpd.read_file(path, layer=LAYERS[level])
-        except Exception as exc:  # noqa: BLE001 - pyogrio raises several types; the user needs the file name
-            raise SourceError(path, f"cannot read layer {LAYERS[level]!r}: {exc}") from None
-        cols = {c.lower(): c for c in raw.columns}
-        if "areacd" not in cols or "areanm" not in cols:
-            raise SourceError(path, f"layer {LAYERS[level]!r} has no areacd/areanm properties")
-        out = pd.DataFrame({
-            "code": raw[cols["areacd"]].astype(str).str.strip(),
-            "name": raw[cols["areanm"]].astype(str).str.strip(),
-            "level": level,
-            "start": pd.to_numeric(raw[cols["start"]], errors="coerce").astype("Int64") if "start" in cols
-            else pd.array([pd.NA] * len(raw), dtype="Int64"),
-            "end": pd.to_numeric(raw[cols["end"]], errors="coerce").astype("Int64") if "end" in cols
-            else pd.array([pd.NA] * len(raw), dtype="Int64"),
-        })
-        _CACHE[key] = gpd.GeoDataFrame(out, geometry=_polygonal(raw.geometry.values), crs=4326)
-        _write_parsed(key, _CACHE[key])
-    return _CACHE[key].copy()
+        found = _read_parsed(key)
+        if found is None:
+            found = make()
+            _write_parsed(key, found)
+        _CACHE[key] = found
+    return _CACHE[key]
 
 
 # Parsing the TopoJSON and repairing its rings takes ~0.7 s a layer, paid by the first page of every server
@@ -161,19 +172,15 @@ def boundaries(level: str, year: int, path: Path | None = None,
     Returns GeoDataFrame[code, name, level, geometry] in WGS84 (EPSG:4326), simplified by `tolerance` degrees
     (0 = as published). UK-wide: filter on `code` (E… = England) if needed.
     """
-    if level not in LAYERS:
-        raise ValueError(f"unknown level {level!r}; expected one of {', '.join(LAYERS)}")
-    path = Path(path) if path else default_path()
-    # Simplifying a UK layer takes ~0.4 s: the result is kept like a parsed layer (see cache_dir).
-    key = (*_key(path, LAYERS[level]), boundary_year(year), float(tolerance))
-    if key not in _CACHE and (kept := _read_parsed(key)) is not None:
-        _CACHE[key] = kept
-    if key not in _CACHE:
-        all_years = layer(level, path)
+    all_years = layer(level, path)  # checks the level and keeps the parsed layer
+
+    def simplified() -> gpd.GeoDataFrame:
         now = all_years[valid_in(all_years, boundary_year(year))].reset_index(drop=True)
-        _CACHE[key] = simplify(now, tolerance)[["code", "name", "level", "geometry"]]
-        _write_parsed(key, _CACHE[key])
-    return _CACHE[key].copy()
+        return simplify(now, tolerance)[["code", "name", "level", "geometry"]]
+
+    # Simplifying a UK layer takes ~0.4 s: the result is kept like a parsed layer (see cache_dir).
+    path = Path(path) if path else default_path()
+    return _kept((*_key(path, LAYERS[level]), boundary_year(year), float(tolerance)), simplified).copy()
 
 
 def read_boundary_file(path: Path, code_col: str, name_col: str, level: str | None = None,

@@ -165,11 +165,15 @@ def _analysis(key: str, ks: str, measure: str, year_from: int, year_to: int, la_
     return analytics.judge(loaded, year_from, year_to)
 
 
+def las_key(la_codes: Iterable[int] | None) -> tuple[int, ...] | None:
+    """LA codes as a cache key: sorted ints (None = every LA)."""
+    return tuple(sorted(int(c) for c in la_codes)) if la_codes is not None else None
+
+
 def analysis(ks: str, measure: str, year_from: int, year_to: int, la_codes: Iterable[int] | None = None) -> Any:
     """analytics.analyse for the selection, cached in two steps: the measure's data (analytics.load) per key
     stage, measure and LAs, and the judgement per pair of years, so changing the years does not read the store."""
-    las = tuple(sorted(int(c) for c in la_codes)) if la_codes is not None else None
-    return _analysis(store_key(), ks, measure, int(year_from), int(year_to), las)
+    return _analysis(store_key(), ks, measure, int(year_from), int(year_to), las_key(la_codes))
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -183,8 +187,7 @@ def area_figures(analysis_args: tuple, la_codes: Iterable[int] | None, membershi
                  area_key: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """analytics.area_figures of `analysis(*analysis_args, la_codes)`, cached: a rerun that changes nothing, or
     only the view, does not aggregate again."""
-    las = tuple(sorted(int(c) for c in la_codes)) if la_codes is not None else None
-    return _area_figures(store_key(), tuple(analysis_args), las, membership, area_key)
+    return _area_figures(store_key(), tuple(analysis_args), las_key(la_codes), membership, area_key)
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)

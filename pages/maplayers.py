@@ -59,10 +59,7 @@ def fmt_gap(v: object, unit: str, signed: bool = False) -> str:
     """'12.3 pp' / '+0.45' / '–' for a missing value."""
     if v is None or (isinstance(v, float) and math.isnan(v)) or pd.isna(v):
         return "–"
-    v = float(v)
-    num = f"{v:+.1f}" if signed and unit == "pp" else f"{v:.1f}" if unit == "pp" else f"{v:+.2f}" if signed \
-        else f"{v:.2f}"
-    return f"{num} pp" if unit == "pp" else num
+    return _fmt_float(float(v), unit, signed)
 
 
 def arrow(change: object) -> str:
@@ -266,11 +263,13 @@ def school_point_records(schools: pd.DataFrame, unit: str, year_from: int, year_
     return [dict(zip(POINT_FIELDS, row)) for row in zip(*(cols[c] for c in POINT_FIELDS))]
 
 
-def _fmt_float(v: float, unit: str) -> str:
+def _fmt_float(v: float, unit: str, signed: bool = False) -> str:
     """fmt_gap for a plain float (NaN = missing), without pandas' checks: it runs for every school on the map."""
     if v != v:
         return "–"
-    return f"{v:.1f} pp" if unit == "pp" else f"{v:.2f}"
+    num = f"{v:+.1f}" if signed and unit == "pp" else f"{v:.1f}" if unit == "pp" else f"{v:+.2f}" if signed \
+        else f"{v:.2f}"
+    return f"{num} pp" if unit == "pp" else num
 
 
 def _point_columns(schools: pd.DataFrame, unit: str, year_from: int, year_to: int) -> dict[str, list]:
@@ -647,8 +646,8 @@ class Selection:
             self.note = "The store has no school-level results for any LA in this selection."
             return
         args = (f.ks, f.measure, int(f.year_from), int(f.year_to))
-        la_codes = tuple(f.la_codes)
-        self.analysis_args = (args, tuple(sorted(int(c) for c in la_codes)))
+        la_codes = common.las_key(f.la_codes)
+        self.analysis_args = (args, la_codes)
         a = common.analysis(*args, la_codes=la_codes)
         self.analysis = a
         s = a.schools
