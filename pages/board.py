@@ -75,9 +75,10 @@ cols[0].metric(f"Gap {lt}", ml.fmt_gap(t.get("gap_to"), unit), help="Other − d
 cols[1].metric(f"Change since {lf}", f"{ml.arrow(t.get('change'))} {ml.fmt_gap(t.get('change'), unit, True)}",
                delta=str(t.get("classification", "")), delta_color="off", delta_arrow="off",
                help=str(t.get("reason", "")))
-cols[2].metric("Widening / narrowing", f"{counts.get('widening', 0)} / {counts.get('narrowing', 0)}",
+cols[2].metric("Widening / narrowing", f"{counts.get('widening', 0):,} / {counts.get('narrowing', 0):,}",
                help="Credible changes only (beyond the uncertainty of the school's cohorts).")
-cols[3].metric("Too small to say", f"{counts.get('too small', 0)} of {len(schools)}",
+cols[3].metric("Too small to say", f"{counts.get('too small', 0):,}", delta=f"of {len(schools):,} schools",
+               delta_color="off", delta_arrow="off",
                help=f"Fewer than {a.crit.min_disadvantaged_cohort} disadvantaged pupils in a year, or suppressed.")
 cols[4].metric(f"England gap {lt}", ml.fmt_gap(eng.get(f.year_to), unit),
                delta=(f"selection {ml.fmt_gap(t.get('gap_to') - eng.get(f.year_to), unit, True)} vs England"
