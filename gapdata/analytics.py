@@ -45,6 +45,7 @@ class Analysis:
         return MEASURES[self.measure].unit
 
 
+AGGREGATE_COLUMNS = ["urn", "year", "dis", "oth", "dis_n", "oth_n", "dis_se", "oth_se"]  # areas.aggregate's input
 SCHOOL_INFO = ["name", "la_code", "la_name", "phase", "district_code", "district_name", "ofsted", "pupils", "town",
                "postcode", "easting", "northing", "lon", "lat", "pct_fsm"]
 
@@ -132,11 +133,15 @@ def area_figures(analysis: Analysis, membership: pd.DataFrame | None,
 
 
 def _with_membership(panel: pd.DataFrame, membership: pd.DataFrame | None, key: str) -> pd.DataFrame:
-    """The panel with each school's area in column `key` (from `membership`; schools in no area dropped)."""
+    """What areas.aggregate needs of the panel, with each school's area in column `key` (from `membership`;
+    missing for schools in no area, which aggregate leaves out). Only those columns are carried: merging the
+    whole panel copied every text column on each filter change."""
     if membership is None:
         return panel
-    return panel.drop(columns=[key], errors="ignore").merge(membership[["urn", key]].drop_duplicates("urn"),
-                                                            on="urn", how="inner")
+    area = membership.drop_duplicates("urn")
+    cols = {c: panel[c] for c in AGGREGATE_COLUMNS if c in panel}
+    cols[key] = panel["urn"].map(pd.Series(area[key].to_numpy(), index=area["urn"].to_numpy()))
+    return pd.DataFrame(cols)
 
 
 def partner_summary(analysis: Analysis) -> pd.DataFrame:

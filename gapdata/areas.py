@@ -11,44 +11,59 @@ import pandas as pd
 
 
 def aggregate(panel: pd.DataFrame, key: str) -> pd.DataFrame:
-    """One row per `key` value and year: dis, oth, gap, cohorts, standard errors and counts of schools.
+    """One row per `key` value and year (in that order): dis, oth, gap, cohorts, standard errors and counts of
+    schools.
 
-    `panel` needs key, year, dis, oth, dis_n, oth_n and dis_se/oth_se (trends.add_standard_errors).
+    `panel` needs key, year, urn, dis, oth, dis_n, oth_n and dis_se/oth_se (trends.add_standard_errors). Sums
+    are taken with bincount over group numbers rather than a pandas groupby: the pages aggregate on every filter
+    change, and on a few thousand rows a groupby's fixed costs were most of the time.
     """
-    p = panel.loc[panel[key].notna(), [key, "year", "urn"]]
-    num = {c: panel.loc[p.index, c].to_numpy(float, na_value=np.nan)
-           for c in ("dis", "oth", "dis_n", "oth_n", "dis_se", "oth_se")}
+    idx = np.flatnonzero(panel[key].notna().to_numpy())  # take columns, not the whole (wide) frame
+    num = {c: panel[c].to_numpy(float, na_value=np.nan)[idx] for c in ("dis", "oth", "dis_n", "oth_n", "dis_se",
+                                                                       "oth_se")}
     dn, on = np.nan_to_num(num["dis_n"]), np.nan_to_num(num["oth_n"])
     dis_ok = ~np.isnan(num["dis"]) & (dn > 0)
     oth_ok = ~np.isnan(num["oth"]) & (on > 0)
     # Suppressed = the school has disadvantaged pupils but no published figure (schools with no pupils in
     # the key stage, e.g. infant schools in a KS2 file, are not counted at all).
-    has_pupils = (dn > 0) | (on > 0) | ~np.isnan(num["dis"]) | ~np.isnan(num["oth"])
+    rows = (dn > 0) | (on > 0) | ~np.isnan(num["dis"]) | ~np.isnan(num["oth"])
     supp = ~dis_ok & (dn > 0)
-    rows = has_pupils | supp
+    idx, dn, on, dis_ok, oth_ok, supp = idx[rows], dn[rows], on[rows], dis_ok[rows], oth_ok[rows], supp[rows]
+    num = {c: v[rows] for c, v in num.items()}
+    key_codes, _ = pd.factorize(panel[key].iloc[idx], sort=True)
+    year_codes, years = pd.factorize(panel["year"].to_numpy()[idx], sort=True)
+    cell = key_codes.astype(np.int64) * len(years) + year_codes
+    gid, first = np.unique(cell, return_index=True)
+    inv = np.searchsorted(gid, cell)
+    n = len(gid)
+
+    def total(w: np.ndarray) -> np.ndarray:
+        return np.bincount(inv, weights=w, minlength=n)
+
     wd, wo = np.where(dis_ok, dn, 0.0), np.where(oth_ok, on, 0.0)
-    with np.errstate(invalid="ignore"):
-        parts = pd.DataFrame({
-            key: p[key].to_numpy()[rows], "year": p["year"].to_numpy()[rows], "urn": p["urn"].to_numpy()[rows],
-            "schools_with_data": dis_ok.astype(int)[rows], "suppressed_schools": supp.astype(int)[rows],
-            "suppressed_pupils": np.where(supp, dn, 0.0)[rows], "dis_n": wd[rows], "oth_n": wo[rows],
-            "_vd": np.where(dis_ok, num["dis"] * wd, 0.0)[rows], "_vo": np.where(oth_ok, num["oth"] * wo, 0.0)[rows],
-            "_sd": np.where(dis_ok, (wd * np.nan_to_num(num["dis_se"])) ** 2, 0.0)[rows],
-            "_so": np.where(oth_ok, (wo * np.nan_to_num(num["oth_se"])) ** 2, 0.0)[rows]})
-    by = parts.groupby([key, "year"], sort=True)
-    g = by[[c for c in parts.columns if c not in (key, "year", "urn")]].sum()
-    g.insert(0, "schools", by["urn"].nunique())
+    urn = panel["urn"].to_numpy(np.int64)[idx]
+    g = pd.DataFrame({key: panel[key].iloc[idx[first]].reset_index(drop=True), "year": years[year_codes[first]]})
+    base = int(urn.max()) + 1 if len(urn) else 1
+    g["schools"] = np.bincount(np.unique(inv * base + urn) // base, minlength=n)  # distinct URNs per area-year
+    g["schools_with_data"] = np.bincount(inv, weights=dis_ok, minlength=n).astype(np.int64)
+    g["suppressed_schools"] = np.bincount(inv, weights=supp, minlength=n).astype(np.int64)
+    g["suppressed_pupils"] = total(np.where(supp, dn, 0.0))
+    g["dis_n"], g["oth_n"] = total(wd), total(wo)
     with np.errstate(invalid="ignore", divide="ignore"):
-        g["dis"] = np.where(g["dis_n"] > 0, g["_vd"] / g["dis_n"], np.nan)
-        g["oth"] = np.where(g["oth_n"] > 0, g["_vo"] / g["oth_n"], np.nan)
-        g["dis_se"] = np.where(g["dis_n"] > 0, np.sqrt(g["_sd"]) / g["dis_n"], np.nan)
-        g["oth_se"] = np.where(g["oth_n"] > 0, np.sqrt(g["_so"]) / g["oth_n"], np.nan)
+        vd, vo = total(np.where(dis_ok, num["dis"] * wd, 0.0)), total(np.where(oth_ok, num["oth"] * wo, 0.0))
+        sd = total(np.where(dis_ok, (wd * np.nan_to_num(num["dis_se"])) ** 2, 0.0))
+        so = total(np.where(oth_ok, (wo * np.nan_to_num(num["oth_se"])) ** 2, 0.0))
+        d_n, o_n = g["dis_n"].to_numpy(), g["oth_n"].to_numpy()
+        g["dis"] = np.where(d_n > 0, vd / d_n, np.nan)
+        g["oth"] = np.where(o_n > 0, vo / o_n, np.nan)
+        g["dis_se"] = np.where(d_n > 0, np.sqrt(sd) / d_n, np.nan)
+        g["oth_se"] = np.where(o_n > 0, np.sqrt(so) / o_n, np.nan)
     g["gap"] = g["oth"] - g["dis"]
     g["gap_se"] = np.sqrt(g["dis_se"] ** 2 + g["oth_se"] ** 2)
-    g["dis_status"] = np.where(g["dis_n"] > 0, None, "no published figures")
+    g["dis_status"] = np.where(d_n > 0, None, "no published figures")
     for c in ("dis_n", "oth_n", "suppressed_pupils"):
         g[c] = g[c].astype(int)
-    return g.drop(columns=["_vd", "_vo", "_sd", "_so"]).reset_index()
+    return g
 
 
 def compare_official(agg: pd.DataFrame, official: pd.DataFrame, key: str = "la_code") -> pd.DataFrame:
