@@ -95,7 +95,7 @@ def cmd_areas(args: argparse.Namespace) -> int:
         sch = con.execute("SELECT urn, name, la_code, phase, easting, northing, lon, lat, district_code, town "
                           "FROM schools WHERE easting IS NOT NULL AND urn IN (SELECT unnest(?))",
                           [a.schools["urn"].tolist()]).fetchdf()
-        groups = pd.concat([liaison.derive_groups(g, n=args.groups) for _, g in sch.groupby("la_code")])
+        groups = liaison.derive_groups_each_la(sch, n=args.groups)
         out = analytics.areas(a, groups, "group")
         out.insert(1, "derived", True)
     keep = [c for c in out.columns if c in (

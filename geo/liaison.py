@@ -7,6 +7,7 @@ Derived groups are a stand-in until the real list is loaded and are always marke
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 
 import geopandas as gpd
@@ -103,22 +104,43 @@ def _label(columns: list[np.ndarray]) -> str | None:
     return None
 
 
-def _derive_one(schools: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
-    xy = schools[["easting", "northing"]].to_numpy(dtype=float)
-    tie = np.random.default_rng(seed).permutation(len(schools))
-    tie = tie[np.argsort(np.argsort(schools["urn"].to_numpy()))]  # same order whatever the row order
-    parts = _bisect(np.arange(len(schools)), xy, tie, max(1, min(n, len(schools))))
+def _derive_one(urn: np.ndarray, xy: np.ndarray, names: list[np.ndarray], n: int, seed: int) -> np.ndarray:
+    """Group names for one LA's located schools (plain arrays: 150 LAs x 18 groups at England scale)."""
+    tie = np.random.default_rng(seed).permutation(len(urn))
+    tie = tie[np.argsort(np.argsort(urn))]  # same order whatever the row order
+    parts = _bisect(np.arange(len(urn)), xy, tie, max(1, min(n, len(urn))))
     # Number groups north to south, then west to east, so "Group 01" is the northernmost.
     centres = [xy[p].mean(axis=0) for p in parts]
     order = sorted(range(len(parts)), key=lambda i: (-round(centres[i][1], -2), centres[i][0]))
     width = max(2, len(str(len(parts))))
-    # Named after the most common town, else district (plain arrays: 150 LAs x 18 groups at England scale).
-    names = [schools[c].to_numpy(object) for c in ("town", "district_name") if c in schools.columns]
-    group = np.empty(len(schools), dtype=object)
+    group = np.empty(len(urn), dtype=object)
     for number, i in enumerate(order, start=1):
-        label = _label([col[parts[i]] for col in names])
+        label = _label([col[parts[i]] for col in names])  # the most common town, else district
         group[parts[i]] = f"Group {number:0{width}d}" + (f" ({label})" if label else "")
-    return pd.DataFrame({"urn": schools["urn"].to_numpy(), "group": group, "derived": True})
+    return group
+
+
+def _located_arrays(schools: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[np.ndarray]]:
+    """(located mask, URNs, easting/northing, naming columns) of the located schools, as arrays."""
+    ok, e, nn = located(schools)
+    ok = ok.to_numpy()
+    xy = np.column_stack([e.to_numpy(float)[ok], nn.to_numpy(float)[ok]])
+    names = [schools[c].to_numpy(object)[ok] for c in ("town", "district_name") if c in schools.columns]
+    return ok, schools["urn"].to_numpy()[ok], xy, names
+
+
+def _by_la(schools: pd.DataFrame, ok: np.ndarray) -> tuple[list, list[np.ndarray]]:
+    """The LA codes among the located schools (sorted; none without the column) and each one's positions."""
+    if "la_code" not in schools.columns:
+        return [], []
+    codes, las = pd.factorize(schools["la_code"].to_numpy()[ok], sort=True)  # a missing code is -1
+    return list(las), [np.flatnonzero(codes == k) for k in range(len(las))]
+
+
+def _frame(urn: np.ndarray, group: np.ndarray, schools: pd.DataFrame, ok: np.ndarray) -> pd.DataFrame:
+    out = pd.DataFrame({"urn": urn, "group": group, "derived": np.ones(len(urn), dtype=bool)})
+    out.attrs["unlocated"] = [int(u) for u in schools["urn"].to_numpy()[~ok]]
+    return out
 
 
 def derive_groups(schools: pd.DataFrame, n: int = 18, seed: int = 0) -> pd.DataFrame:
@@ -131,23 +153,30 @@ def derive_groups(schools: pd.DataFrame, n: int = 18, seed: int = 0) -> pd.DataF
     separately, names prefixed with the LA code. Schools without coordinates (or at the register's (0, 0)
     placeholder) are listed in `attrs['unlocated']`, not grouped.
     """
-    ok, e, nn = located(schools)
-    here = schools[ok].assign(easting=e[ok], northing=nn[ok])
-    las = here["la_code"].dropna().unique() if "la_code" in here.columns else []
-    if len(las) > 1:
-        parts = []
-        for la, g in here.groupby("la_code", sort=True):
-            d = _derive_one(g, n, seed)
-            d["group"] = f"{la} " + d["group"]
-            parts.append(d)
-        out = pd.concat(parts, ignore_index=True)
-    elif here.empty:
-        out = pd.DataFrame({"urn": [], "group": [], "derived": []})
-    else:
-        out = _derive_one(here, n, seed)
-    out = out.astype({"derived": bool})
-    out.attrs["unlocated"] = [int(u) for u in schools.loc[~ok, "urn"]]
-    return out
+    ok, urn, xy, names = _located_arrays(schools)
+    las, idx = _by_la(schools, ok)
+    if len(las) <= 1:
+        return _frame(urn, _derive_one(urn, xy, names, n, seed) if len(urn) else np.empty(0, object), schools, ok)
+    group = [f"{code} " + g for code, i in zip(las, idx)
+             for g in _derive_one(urn[i], xy[i], [c[i] for c in names], n, seed)]
+    return _frame(urn[np.concatenate(idx)], np.array(group, dtype=object), schools, ok)
+
+
+def derive_groups_each_la(schools: pd.DataFrame, n: int = 18, seed: int = 0,
+                          la_names: Mapping[int, str] | None = None) -> pd.DataFrame:
+    """derive_groups for each LA on its own, in LA order: what the pages and the CLI show when an LA has given
+    no groups. Names are not prefixed, except that a name two LAs both derive (neighbours sharing a town) gets
+    its LA's name (`la_names`, else the code) added — "Group 01 (Bristol) · South Gloucestershire" — so one
+    name never selects two LAs' schools. Schools without an LA code are not grouped."""
+    ok, urn, xy, names = _located_arrays(schools)
+    las, idx = _by_la(schools, ok)
+    group = [_derive_one(urn[i], xy[i], [c[i] for c in names], n, seed) for i in idx]
+    shared = Counter(g for part in group for g in set(part))
+    for code, part in zip(las, group):
+        label = (la_names or {}).get(code, str(code))
+        part[:] = [f"{g} · {label}" if shared[g] > 1 else g for g in part]
+    take = np.concatenate(idx) if idx else np.empty(0, dtype=np.int64)
+    return _frame(urn[take], np.concatenate(group) if group else np.empty(0, object), schools, ok)
 
 
 # ------------------------------------------------------------------------------------------------ outlines

@@ -328,7 +328,7 @@ def _preset_problem(preset: str, year: int) -> str:
 def _liaison() -> Any | None:
     try:
         mod = importlib.import_module("geo.liaison")
-        return mod if hasattr(mod, "derive_groups") else None
+        return mod if hasattr(mod, "derive_groups_each_la") else None
     except Exception:  # noqa: BLE001
         return None
 
@@ -343,25 +343,28 @@ def liaison_file() -> Path | None:
     return p if p.is_file() else None
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def _groups(key: str, la_codes: tuple[int, ...], groups_file: str | None = None) -> pd.DataFrame:
-    """DataFrame[urn, group, derived]: the user's liaison groups (CSV) for the LAs it covers; for the other LAs,
-    groups derived by geo.liaison from the schools' locations (marked derived). `attrs['problems']` lists the
-    CSV's problems (file, line, column, reason)."""
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _groups(key: str, groups_file: str | None = None) -> pd.DataFrame:
+    """DataFrame[urn, group, derived, la_code] for every LA with school results: the user's liaison groups (CSV)
+    for the LAs it covers; for the other LAs, groups derived by geo.liaison from the schools' locations (marked
+    derived). `attrs['problems']` lists the CSV's problems (file, line, column, reason).
+
+    Made once per store for all its LAs (0.15 s for 150 LAs), so a group's name does not depend on which LAs
+    are selected; shared between sessions (st.cache_resource): read-only."""
     mod = _liaison()
-    empty = pd.DataFrame(columns=["urn", "group", "derived"])
-    if mod is None or not la_codes:
+    empty = pd.DataFrame(columns=["urn", "group", "derived", "la_code"])
+    if mod is None:
         return empty
     with _cursor(key) as cur:
-        sch = cur.execute(
-            "SELECT urn, name, la_code, phase, easting, northing, lon, lat, district_code, town FROM schools "
-            "WHERE la_code IN (SELECT unnest(?))", [list(la_codes)]).fetchdf()
+        register = cur.execute("SELECT urn, la_code, easting, northing, district_name, town FROM schools").fetchdf()
+    las = set(store_las())
+    sch = register[register["la_code"].isin(las)]
     if sch.empty:
         return empty
     parts, problems = [], []
     if groups_file:
         try:
-            given, rejects = mod.read_groups(Path(groups_file), sch)
+            given, rejects = mod.read_groups(Path(groups_file), register)
             problems = [f"{Path(r.file).name} line {r.line}" + (f", column {r.column}" if r.column else "")
                         + f": {r.reason}" for r in rejects]
             given = given[given["urn"].isin(set(sch["urn"]))]
@@ -371,12 +374,11 @@ def _groups(key: str, la_codes: tuple[int, ...], groups_file: str | None = None)
     covered = set(sch.loc[sch["urn"].isin(set(parts[0]["urn"])), "la_code"]) if parts else set()
     rest = sch[~sch["la_code"].isin(covered) & sch["easting"].notna()]
     try:
-        for _, g in rest.groupby("la_code"):
-            parts.append(mod.derive_groups(g)[["urn", "group", "derived"]])
+        parts.append(mod.derive_groups_each_la(rest, la_names=la_names())[["urn", "group", "derived"]])
     except Exception as exc:  # noqa: BLE001
         problems.append(f"groups could not be derived: {exc}")
     out = pd.concat(parts, ignore_index=True) if parts else empty
-    out = out.astype({"group": str, "derived": bool})
+    out = out.astype({"group": str, "derived": bool}).merge(sch[["urn", "la_code"]], on="urn", how="left")
     out.attrs["problems"] = problems
     return out
 
@@ -384,7 +386,10 @@ def _groups(key: str, la_codes: tuple[int, ...], groups_file: str | None = None)
 def groups_for(la_codes: list[int] | tuple[int, ...]) -> pd.DataFrame:
     """Liaison groups of the schools in these LAs (user CSV where given, else derived); see _groups."""
     f = liaison_file()
-    return _groups(store_key(), tuple(la_codes), str(f) if f else None)
+    groups = _groups(store_key(), str(f) if f else None)
+    out = groups[groups["la_code"].isin(set(la_codes))]
+    out.attrs["problems"] = groups.attrs.get("problems", [])
+    return out
 
 
 def selection_urns(f: Filters) -> set[int] | None:

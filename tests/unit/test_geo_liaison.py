@@ -87,6 +87,36 @@ def test_unlocated_schools_are_reported_not_grouped() -> None:
     assert out["group"].str.fullmatch(r"Group 0[12] \((Westbury|Eastham)\)").all()
 
 
+def test_groups_of_several_las_each_la_on_its_own() -> None:
+    a = grid_schools(6, 6, la=999)
+    b = grid_schools(4, 4, la=111).assign(urn=lambda d: d["urn"] + 1000, easting=lambda d: d["easting"] + 50000)
+    b.loc[0, "northing"] = None  # unlocated: listed, not grouped
+    no_la = a.head(2).assign(urn=[9, 10], la_code=pd.NA)  # no LA: not grouped
+    both = pd.concat([a, b, no_la], ignore_index=True).sample(frac=1, random_state=3)
+    each = liaison.derive_groups_each_la(both, n=4)
+    # The same groups (names unprefixed) as deriving each LA alone.
+    alone = pd.concat([liaison.derive_groups(both[both["la_code"] == la], n=4) for la in (111, 999)])
+    assert each.set_index("urn")["group"].sort_index().equals(alone.set_index("urn")["group"].sort_index())
+    assert each["group"].str.startswith("Group ").all() and each["derived"].all()
+    assert len(each) == 36 + 15 and not {9, 10} & set(each["urn"])
+    # derive_groups on several LAs groups them separately too, prefixing each name with the LA code.
+    prefixed = liaison.derive_groups(both, n=4)
+    assert sorted(prefixed["group"].str.split(" ", n=1).str[0].unique()) == ["111", "999"]
+    assert prefixed.attrs["unlocated"] == [int(b["urn"].iloc[0])]
+
+
+def test_a_name_two_las_derive_is_qualified_by_la() -> None:
+    # Two LAs whose schools are all in one town: both derive "Group 01 (Westbury)" and "Group 02 (Westbury)".
+    a = grid_schools(2, 4, la=999).assign(town="Westbury")
+    b = grid_schools(2, 4, la=111).assign(urn=lambda d: d["urn"] + 1000, town="Westbury")
+    b.loc[b["northing"] > 151000, "town"] = "Easton"  # b's northern group is named after another town
+    out = liaison.derive_groups_each_la(pd.concat([a, b]), n=2, la_names={999: "Westshire"})
+    names = out.merge(pd.concat([a, b])[["urn", "la_code"]], on="urn").groupby("group")["la_code"].unique()
+    assert {g: list(v) for g, v in names.items()} == {
+        "Group 01 (Easton)": [111], "Group 02 (Westbury) · 111": [111],
+        "Group 01 (Westbury)": [999], "Group 02 (Westbury) · Westshire": [999]}
+
+
 def test_group_outlines_cover_their_schools_inside_the_la() -> None:
     schools = grid_schools()
     groups = liaison.derive_groups(schools, n=4)
