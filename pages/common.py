@@ -237,17 +237,76 @@ def build_panel() -> None:
 
 
 # ------------------------------------------------------------------------------------------------ store facts
+@dataclass(frozen=True)
+class StoreFacts:
+    """What the sidebar and the status line need to know about a store on every run, read once per store."""
+
+    key_stages: tuple[str, ...]  # with disadvantaged school results, in KEY_STAGES order
+    years: dict[str, tuple[int, ...]]  # per key stage, every year with disadvantaged school results
+    las: tuple[int, ...]  # LAs with school-level results
+    la_names: dict[int, str]
+    status: str  # the status line
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _facts(key: str) -> StoreFacts:
+    """Read once per store version and shared by every run and session (read-only): the filters asked the
+    store's cache a dozen small questions per run, each a hash and an unpickled copy."""
+    with _cursor(key) as cur:
+        ky = cur.execute("SELECT ks, year FROM school_results WHERE grp = 'dis' AND value IS NOT NULL "
+                         "GROUP BY ks, year ORDER BY ks, year").fetchall()
+        las = [int(r[0]) for r in cur.execute(
+            "SELECT DISTINCT la_code FROM school_results WHERE la_code IS NOT NULL ORDER BY la_code").fetchall()]
+        names = cur.execute("""
+            SELECT la_code, coalesce(any_value(n1), any_value(n2), any_value(n3)) AS name FROM (
+                SELECT la_code, name AS n1, NULL AS n2, NULL AS n3 FROM la_codes
+                UNION ALL SELECT la_code, NULL, la_name, NULL FROM schools WHERE la_name IS NOT NULL
+                UNION ALL SELECT la_code, NULL, NULL, area_name FROM area_results
+                    WHERE level = 'la' AND la_code IS NOT NULL AND area_name IS NOT NULL)
+            WHERE la_code IS NOT NULL GROUP BY la_code""").fetchall()
+        files = cur.execute("""
+            SELECT count(*) FILTER (WHERE status = 'loaded' AND kind IN ('ks2final', 'ks4final')),
+                   count(*) FILTER (WHERE status = 'loaded'), count(*) FILTER (WHERE status = 'skipped')
+            FROM sources""").fetchone()
+    years: dict[str, tuple[int, ...]] = {}
+    for ks, year in ky:
+        years[ks] = years.get(ks, ()) + (int(year),)
+    la_name = {int(c): str(n or c) for c, n in names}
+    return StoreFacts(tuple(k for k in KEY_STAGES if k in years), years, tuple(las), la_name,
+                      _status(years, las, la_name, files))
+
+
+def _status(years: dict[str, tuple[int, ...]], las: list[int], names: dict[int, str], files: tuple) -> str:
+    """'School results: Hampshire, Surrey · KS2 2016/17–2018/19 · KS4 2015/16–2018/19 · 11 files · …'."""
+    if not las:
+        head = "School results: none loaded"
+    else:
+        shown = [names.get(c, str(c)) for c in las]
+        head = "School results: " + (", ".join(shown) if len(shown) <= 6 else f"{len(shown)} LAs")
+    parts = [head]
+    for ks in sorted(years):
+        y0, y1 = years[ks][0], years[ks][-1]
+        parts.append(f"{SHORT_KS.get(ks, ks)} {year_label(y0)}" + ("" if y0 == y1 else "–" + year_label(y1)))
+    results, loaded, skipped = (int(x) for x in files)
+    parts.append(f"{results} files")
+    if loaded - results:
+        parts.append(f"LA/national context: {loaded - results} files")
+    if skipped:
+        parts.append(f"{skipped} files skipped (see About the data)")
+    return " · ".join(parts)
+
+
+def store_facts() -> StoreFacts:
+    return _facts(store_key())
+
+
 def store_key_stages() -> list[str]:
-    df = query_df("SELECT DISTINCT ks FROM school_results WHERE grp = 'dis' AND value IS NOT NULL")
-    found = [k for k in KEY_STAGES if k in set(df["ks"])]
-    return found or list(KEY_STAGES)
+    return list(store_facts().key_stages) or list(KEY_STAGES)
 
 
 def store_years(ks: str) -> list[int]:
     """Years with disadvantaged school-level results for a key stage, without years that are not comparable."""
-    df = query_df("SELECT DISTINCT year FROM school_results WHERE ks = ? AND grp = 'dis' AND value IS NOT NULL "
-                  "ORDER BY year", (ks,))
-    return [int(y) for y in df["year"] if int(y) not in NO_DATA_YEARS.get(ks, {})]
+    return [y for y in store_facts().years.get(ks, ()) if y not in NO_DATA_YEARS.get(ks, {})]
 
 
 def unavailable_years(ks: str, years: list[int]) -> dict[int, str]:
@@ -259,20 +318,12 @@ def unavailable_years(ks: str, years: list[int]) -> dict[int, str]:
 
 def la_names() -> dict[int, str]:
     """DfE LA code -> name, from the LA-code table, the register or the official LA rows (whichever has it)."""
-    df = query_df("""
-        SELECT la_code, coalesce(any_value(n1), any_value(n2), any_value(n3)) AS name FROM (
-            SELECT la_code, name AS n1, NULL AS n2, NULL AS n3 FROM la_codes
-            UNION ALL SELECT la_code, NULL, la_name, NULL FROM schools WHERE la_name IS NOT NULL
-            UNION ALL SELECT la_code, NULL, NULL, area_name FROM area_results
-                WHERE level = 'la' AND la_code IS NOT NULL AND area_name IS NOT NULL)
-        WHERE la_code IS NOT NULL GROUP BY la_code""")
-    return {int(r.la_code): str(r.name or r.la_code) for r in df.itertuples()}
+    return dict(store_facts().la_names)
 
 
 def store_las() -> list[int]:
     """LAs with school-level results in the store."""
-    df = query_df("SELECT DISTINCT la_code FROM school_results WHERE la_code IS NOT NULL ORDER BY la_code")
-    return [int(x) for x in df["la_code"]]
+    return list(store_facts().las)
 
 
 def _regions() -> Any | None:
@@ -405,12 +456,14 @@ def selection_urns(f: Filters) -> set[int] | None:
     return urns
 
 
-def _default_preset(presets: dict[str, Any]) -> str:
-    """The first preset that holds LAs with school results in the store, else all LAs."""
-    las = set(store_las())
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _default_preset(key: str) -> str:
+    """The first preset that holds LAs with school results in the store, else all LAs (once per store: it
+    resolves presets until one matches)."""
+    las = set(_facts(key).las)
     years = store_years(store_key_stages()[0])
-    for name in presets:
-        m = _preset_members(store_key(), name, years[-1] if years else 0)
+    for name in _presets():
+        m = _preset_members(key, name, years[-1] if years else 0)
         if las & {int(c) for c in m["la_code"].dropna()}:
             return name
     return ALL_LAS
@@ -533,7 +586,8 @@ def _draw_filters() -> Filters:
     # Region preset, sub-region and LA.
     presets = _presets()
     preset_opts = [ALL_LAS] + list(presets)
-    _choose("f_preset", "preset", preset_opts, _default_preset(presets), str, first, warn, "region preset")
+    _choose("f_preset", "preset", preset_opts, _default_preset(store_key()), str, first, warn,
+            "region preset")
     preset = sb.selectbox("Region preset", preset_opts, key="f_preset", on_change=_clear_warnings,
                           help="Presets come from config (geo.regions). 'All LAs in the store' uses every LA loaded.")
     if not presets:
@@ -562,7 +616,8 @@ def _draw_filters() -> Filters:
         m = members if sub == ALL else members[members["subregion"] == sub]
         in_scope = sorted({int(c) for c in m["la_code"].dropna()})
         # LAs with school results first: a register school over the border must not add its LA to the choice.
-        with_results = [c for c in in_scope if c in set(store_las())]
+        has_results = set(store_facts().las)
+        with_results = [c for c in in_scope if c in has_results]
         in_scope = with_results or in_scope
     la_label = {c: f"{names.get(c, c)} ({c})" for c in in_scope}
     if first:
@@ -690,29 +745,7 @@ def _write_url(f: Filters) -> None:
 # ------------------------------------------------------------------------------------------------ status line
 def status_text() -> str:
     """'School results: Hampshire, Surrey · KS2 2016/17–2018/19 · KS4 2015/16–2018/19 · 11 files · …'."""
-    names = la_names()
-    las = store_las()
-    cov = query_df("""SELECT ks, min(year) AS y0, max(year) AS y1 FROM school_results
-                      WHERE grp = 'dis' AND value IS NOT NULL GROUP BY ks ORDER BY ks""")
-    files = query_df("""SELECT count(*) FILTER (WHERE status = 'loaded' AND kind IN ('ks2final', 'ks4final')) AS res,
-                               count(*) FILTER (WHERE status = 'loaded') AS loaded,
-                               count(*) FILTER (WHERE status = 'skipped') AS skipped FROM sources""").iloc[0]
-    if not las:
-        head = "School results: none loaded"
-    else:
-        shown = [names.get(c, str(c)) for c in las]
-        head = "School results: " + (", ".join(shown) if len(shown) <= 6 else f"{len(shown)} LAs")
-    parts = [head]
-    for r in cov.itertuples():
-        span = year_label(int(r.y0)) + ("" if r.y0 == r.y1 else "–" + year_label(int(r.y1)))
-        parts.append(f"{SHORT_KS.get(r.ks, r.ks)} {span}")
-    parts.append(f"{int(files['res'])} files")
-    other = int(files["loaded"]) - int(files["res"])
-    if other:
-        parts.append(f"LA/national context: {other} files")
-    if int(files["skipped"]):
-        parts.append(f"{int(files['skipped'])} files skipped (see About the data)")
-    return " · ".join(parts)
+    return store_facts().status
 
 
 def status_line(con: duckdb.DuckDBPyConnection | None = None) -> None:
