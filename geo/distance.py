@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.spatial import cKDTree
 
 Where = int | tuple[float, float]
 
@@ -34,6 +33,9 @@ class SchoolIndex:
         self.urns = schools["urn"].to_numpy()[ok].astype("int64")
         self.xy = np.column_stack([e.to_numpy(dtype=float)[ok], n.to_numpy(dtype=float)[ok]])
         self._pos = {int(u): i for i, u in enumerate(self.urns)}
+        from scipy.spatial import cKDTree  # here, not at the top: importing scipy.spatial takes ~0.5 s, and the
+        # liaison groups (drawn in the sidebar of every page) need `located` from this module, not the tree
+
         self.tree = cKDTree(self.xy) if len(self.xy) else None
 
     def __len__(self) -> int:
