@@ -150,31 +150,36 @@ if len(chosen) > CHART_AREAS:
     chosen = st.multiselect(f"Areas in the chart (the {CHART_AREAS} widest gaps in {lt} to start with)",
                             ranked["name"].tolist(), default=ranked["name"].head(CHART_AREAS).tolist())
 keep = set(ranked.loc[ranked["name"].isin(chosen), sel.key])
-tf = trend_frame(sel.series[sel.series[sel.key].isin(keep)], sel.key, names, f.ks)
+
+
 @st.cache_resource(max_entries=16, show_spinner=False)
-def _trend_figure(key: tuple, _tf: pd.DataFrame, _england: pd.DataFrame, big: bool, u: str) -> go.Figure:
-    """The trend chart, built once per selection and choice of areas (`key`); plotly's figure building was a
-    third of the board's rerun. Shared between reruns: never modified after it is built."""
+def _trend_figure(key: tuple, area_key: str, ks: str, _series: pd.DataFrame, _names: dict, _england: pd.DataFrame,
+                  big: bool, u: str) -> tuple[go.Figure, list[int]]:
+    """The trend chart and the years it spans, built once per selection and choice of areas (`key`): the
+    frame and plotly's figure building were a third of the board's rerun. Shared between reruns: never
+    modified after it is built."""
+    tf = trend_frame(_series, area_key, _names, ks)
     fig = go.Figure()
-    for area, g in _tf.groupby("area"):
+    for area, g in tf.groupby("area"):
         fig.add_trace(go.Scatter(x=[year_label(y) for y in g["year"]], y=g["gap"], name=str(area),
                                  mode="lines+markers", connectgaps=False))
-    if len(_england) and len(_tf):
+    if len(_england) and len(tf):
         e = _england.set_index("year")["gap"]
-        ys = sorted(_tf["year"].unique())
+        ys = sorted(tf["year"].unique())
         fig.add_trace(go.Scatter(x=[year_label(y) for y in ys], y=[e.get(y) for y in ys], name="England",
                                  mode="lines+markers", connectgaps=False, line={"dash": "dash", "color": "#555"}))
     fig.update_layout(height=460 if big else 360, font={"size": 20 if big else 14},
                       margin={"l": 10, "r": 10, "t": 30, "b": 10},
                       yaxis_title=f"Gap ({u}, other − disadvantaged)", legend={"orientation": "h", "y": -0.2})
-    return fig
+    return fig, sorted(int(y) for y in tf["year"].unique())
 
 
-fig = _trend_figure((common.store_key(), sel.digest, level, tuple(sorted(map(str, keep))), f.ks), tf, a.england,
-                    big, u)
+fig, chart_years = _trend_figure(
+    (common.store_key(), sel.digest, level, tuple(sorted(map(str, keep)))), sel.key, f.ks,
+    sel.series[sel.series[sel.key].isin(keep)], names, a.england, big, u)
 st.plotly_chart(fig, width="stretch")
 gaps_note = [f"{year_label(y)}: {why}" for y, why in NO_DATA_YEARS.get(f.ks, {}).items()
-             if len(tf) and tf["year"].min() <= y <= tf["year"].max()]
+             if chart_years and chart_years[0] <= y <= chart_years[-1]]
 if gaps_note:
     st.caption("Breaks in the lines: " + "; ".join(gaps_note) + ". Nothing is interpolated.")
 

@@ -664,11 +664,10 @@ class Selection:
         if not urns:
             self.note = "No school in this selection has results for this measure and these years."
             return
-        # Membership of each selected school in an area of this level.
-        info = a.panel.drop_duplicates("urn", keep="last").set_index("urn")
+        # Membership of each selected school in an area of this level (a school's LA and district are its
+        # latest year's, as in analytics.judge).
         if level in ("la", "district"):
-            m = pd.DataFrame({"urn": list(urns)})
-            m[self.key] = m["urn"].map(info[self.key])
+            m = pd.DataFrame({"urn": self.schools["urn"], self.key: self.schools[self.key]})
         elif level == "subregion":
             if sub is None:
                 sub = common._preset_members(common.store_key(), f.preset, int(f.year_to))
@@ -691,7 +690,7 @@ class Selection:
             ar["code"] = ar["la_code"].map(gss.set_index("la_code")["gss"])
             ar["name"] = ar["la_code"].map(lambda c: f.la_names.get(int(c), str(c)))
         elif level == "district":
-            names = a.panel.dropna(subset=["district_code"]).drop_duplicates("district_code")
+            names = self.schools.dropna(subset=["district_code"]).drop_duplicates("district_code")
             ar["code"] = ar["district_code"].astype(str)
             ar["name"] = ar["district_code"].map(names.set_index("district_code")["district_name"]).fillna(
                 ar["district_code"])
