@@ -156,13 +156,21 @@ def cached(fn: Callable, *args: Any, **kwargs: Any) -> Any:
 # The analysis and its area figures are shared, not copied (st.cache_resource): unpickling a copy on every hit
 # cost 20-40 ms each time a page read it at England scale. Pages and gapdata only derive new frames from them
 # (pandas copy-on-write); nothing may assign into them.
+@st.cache_resource(show_spinner=False, max_entries=12)
+def _loaded(key: str, ks: str, measure: str, la_codes: tuple | None) -> Any:
+    """analytics.load, kept apart from the years: changing them does not read the store (nor unpickle a copy
+    of the panel, as st.cache_data would on every hit)."""
+    from gapdata import analytics
+
+    with _cursor(key) as cur:
+        return analytics.load(cur, ks, measure, list(la_codes) if la_codes is not None else None)
+
+
 @st.cache_resource(show_spinner=False, max_entries=32)
 def _analysis(key: str, ks: str, measure: str, year_from: int, year_to: int, la_codes: tuple | None) -> Any:
     from gapdata import analytics
 
-    kwargs = (("la_codes", la_codes),) if la_codes is not None else ()
-    loaded = _call(key, "gapdata.analytics", "load", (ks, measure), kwargs)  # cached: years change, data do not
-    return analytics.judge(loaded, year_from, year_to)
+    return analytics.judge(_loaded(key, ks, measure, la_codes), year_from, year_to)
 
 
 def las_key(la_codes: Iterable[int] | None) -> tuple[int, ...] | None:
