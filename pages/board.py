@@ -100,7 +100,8 @@ num = st.column_config.NumberColumn(format="%.1f" if pct else "%.2f")
 bar = (st.column_config.ProgressColumn(format="%.1f%%", min_value=0, max_value=100) if pct else num)
 cfg = {"Disadvantaged": bar, "Other pupils": bar, f"Gap {lf}": num, f"Gap {lt}": num,
        "Why": st.column_config.TextColumn(width="large")}
-st.dataframe(area_tab, hide_index=True, width="stretch", column_config=cfg)
+st.dataframe(area_tab, hide_index=True, width="stretch",
+             column_config={**cfg, "Area": st.column_config.TextColumn(width="medium")})  # "Group 13 (Dorking)"
 common.download_buttons(area_tab, f"board_areas_{level}_{f.ks}_{f.measure}_{f.year_from}_{f.year_to}", "areas")
 
 # ------------------------------------------------------------------------------------------------ ranked schools
