@@ -24,6 +24,7 @@ level = st.radio("Areas:", levels, format_func=ml.LEVELS.get, horizontal=True, k
 sel = ml.Selection(f, level)
 unit = sel.unit
 u = "pp" if unit == "pp" else "points"
+CHART_MARGIN = {"l": 10, "r": 10, "t": 30, "b": 10}
 CLASS_ORDER = ["widening", "narrowing", "no clear change", "too small", "no data"]
 
 
@@ -160,18 +161,18 @@ def _trend_figure(key: tuple, area_key: str, ks: str, _series: pd.DataFrame, _na
     frame and plotly's figure building were a third of the board's rerun. Shared between reruns: never
     modified after it is built."""
     tf = trend_frame(_series, area_key, _names, ks)
-    fig = go.Figure()
-    for area, g in tf.groupby("area"):
-        fig.add_trace(go.Scatter(x=[year_label(y) for y in g["year"]], y=g["gap"], name=str(area),
-                                 mode="lines+markers", connectgaps=False))
+    # Traces as dicts and one Figure call: plotly validates them once rather than copying the figure per trace.
+    data = [{"type": "scatter", "x": [year_label(y) for y in g["year"]], "y": g["gap"], "name": str(area),
+             "mode": "lines+markers", "connectgaps": False} for area, g in tf.groupby("area")]
     if len(_england) and len(tf):
         e = _england.set_index("year")["gap"]
         ys = sorted(tf["year"].unique())
-        fig.add_trace(go.Scatter(x=[year_label(y) for y in ys], y=[e.get(y) for y in ys], name="England",
-                                 mode="lines+markers", connectgaps=False, line={"dash": "dash", "color": "#555"}))
-    fig.update_layout(height=460 if big else 360, font={"size": 20 if big else 14},
-                      margin={"l": 10, "r": 10, "t": 30, "b": 10},
-                      yaxis_title=f"Gap ({u}, other − disadvantaged)", legend={"orientation": "h", "y": -0.2})
+        data.append({"type": "scatter", "x": [year_label(y) for y in ys], "y": [e.get(y) for y in ys],
+                     "name": "England", "mode": "lines+markers", "connectgaps": False,
+                     "line": {"dash": "dash", "color": "#555"}})
+    fig = go.Figure(data=data, layout={
+        "height": 460 if big else 360, "font": {"size": 20 if big else 14}, "margin": CHART_MARGIN,
+        "yaxis_title": f"Gap ({u}, other − disadvantaged)", "legend": {"orientation": "h", "y": -0.2}})
     return fig, sorted(int(y) for y in tf["year"].unique())
 
 
@@ -193,27 +194,28 @@ def _funnel_figure(key: tuple, _schools: pd.DataFrame, big: bool, u: str) -> tup
     pts, lim = trends.funnel(_schools)
     if pts.empty:
         return None, 0, 0, 0
-    fig2 = go.Figure()
+    data = []
     for name, colour, dash in (("99.8% limits", "#444", "dot"), ("95% limits", "#888", "dash")):
         tag = "998" if name.startswith("99") else "95"
         for side in ("lo", "hi"):
-            fig2.add_trace(go.Scatter(x=lim["cohort"], y=lim[f"{side}{tag}"], mode="lines", name=name,
-                                      line={"color": colour, "dash": dash}, showlegend=side == "lo"))
-    fig2.add_trace(go.Scatter(x=lim["cohort"], y=lim["centre"], mode="lines", name="Average change",
-                              line={"color": "#000", "width": 1}))
+            data.append({"type": "scatter", "x": lim["cohort"], "y": lim[f"{side}{tag}"], "mode": "lines",
+                         "name": name, "line": {"color": colour, "dash": dash}, "showlegend": side == "lo"})
+    data.append({"type": "scatter", "x": lim["cohort"], "y": lim["centre"], "mode": "lines", "name": "Average change",
+                 "line": {"color": "#000", "width": 1}})
     pts = pts.assign(cls=ml.school_class(pts))
     for cls in ml.CLASS_COLOURS:
         g = pts[pts["cls"] == cls]
         if g.empty:
             continue
-        fig2.add_trace(go.Scatter(x=g["cohort"], y=g["change"], mode="markers", name=ml.CLASS_LABELS[cls],
-                                  marker={"color": ml.hex_of(ml.CLASS_COLOURS[cls]), "size": 10 if big else 8,
-                                          "line": {"color": "#222", "width": 0.6}},
-                                  text=g["name"], hovertemplate="%{text}<br>cohort %{x:.0f}, change %{y:.1f}"))
-    fig2.update_layout(height=520 if big else 420, font={"size": 20 if big else 14},
-                       margin={"l": 10, "r": 10, "t": 30, "b": 10},
-                       xaxis_title="Disadvantaged pupils (mean of the two years)",
-                       yaxis_title=f"Change in gap ({u}); up = widening", legend={"orientation": "h", "y": -0.25})
+        data.append({"type": "scatter", "x": g["cohort"], "y": g["change"], "mode": "markers",
+                     "name": ml.CLASS_LABELS[cls], "text": g["name"],
+                     "marker": {"color": ml.hex_of(ml.CLASS_COLOURS[cls]), "size": 10 if big else 8,
+                                "line": {"color": "#222", "width": 0.6}},
+                     "hovertemplate": "%{text}<br>cohort %{x:.0f}, change %{y:.1f}"})
+    fig2 = go.Figure(data=data, layout={
+        "height": 520 if big else 420, "font": {"size": 20 if big else 14}, "margin": CHART_MARGIN,
+        "xaxis_title": "Disadvantaged pupils (mean of the two years)",
+        "yaxis_title": f"Change in gap ({u}); up = widening", "legend": {"orientation": "h", "y": -0.25}})
     return fig2, int(pts["outside95"].sum()), int(pts["outside998"].sum()), len(pts)
 
 
