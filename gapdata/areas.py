@@ -92,9 +92,20 @@ def compare_official(agg: pd.DataFrame, official: pd.DataFrame, key: str = "la_c
 
 
 def england(official: pd.DataFrame) -> pd.DataFrame:
-    """England (state-funded where published, else all schools) dis/oth by year."""
-    e = official[official["level"] == "england"].copy()
-    e["_pref"] = (e["kind"] != "england_state").astype(int)
-    e = e.dropna(subset=["dis", "oth"], how="all").sort_values(["year", "_pref"]).drop_duplicates("year")
-    e["gap"] = e["oth"] - e["dis"]
-    return e[["year", "dis", "oth", "gap", "kind", "source"]].reset_index(drop=True)
+    """England (state-funded where published, else all schools) dis/oth by year.
+
+    On arrays: the handful of England rows went through five pandas steps that cost 6-10 ms on every measure
+    a page loads."""
+    level = official["level"].to_numpy(object)
+    dis, oth = (official[c].to_numpy(float, na_value=np.nan) for c in ("dis", "oth"))
+    rows = np.flatnonzero((level == "england") & ~(np.isnan(dis) & np.isnan(oth)))
+    year = official["year"].to_numpy()[rows]
+    other_kind = official["kind"].to_numpy(object)[rows] != "england_state"
+    sort = np.lexsort((other_kind, year))  # by year, state-funded first (stable: file order after that)
+    first = np.r_[True, year[sort][1:] != year[sort][:-1]] if len(sort) else np.zeros(0, bool)
+    order = rows[sort]
+    e = official.iloc[order[first]]
+    return pd.DataFrame({"year": e["year"].to_numpy(), "dis": e["dis"].to_numpy(float, na_value=np.nan),
+                         "oth": e["oth"].to_numpy(float, na_value=np.nan),
+                         "gap": (e["oth"] - e["dis"]).to_numpy(float, na_value=np.nan),
+                         "kind": e["kind"].reset_index(drop=True), "source": e["source"].reset_index(drop=True)})

@@ -179,3 +179,19 @@ def test_multi_year_trend_matches_weighted_least_squares_per_unit(rows):
             continue
         slope = np.polyfit(g["year"], g["gap"], 1, w=1 / g["gap_se"])[0]  # polyfit weights are 1/sigma
         assert got.loc[k, "slope"] == pytest.approx(slope, rel=1e-6, abs=1e-9)
+
+
+def test_england_comparator_prefers_state_funded_and_skips_years_without_figures():
+    cols = ["level", "kind", "area_code", "year", "dis", "oth", "source"]
+    official = pd.DataFrame([
+        ["la", "la", "E06000001", 2019, 40.0, 60.0, "la.csv"],
+        ["england", "england_all", "E92000001", 2019, 50.0, 72.0, "all.csv"],
+        ["england", "england_state", "E92000001", 2019, 51.0, 71.0, "state.csv"],  # preferred over all schools
+        ["england", "england_all", "E92000001", 2018, 49.0, 70.0, "all.csv"],  # only all schools this year
+        ["england", "england_state", "E92000001", 2017, None, None, "state.csv"],  # no figures: not a year
+    ], columns=cols).astype({"level": "str", "kind": "str", "source": "str"})
+    e = areas.england(official.iloc[::-1])  # order of rows does not matter
+    assert e["year"].tolist() == [2018, 2019]
+    assert e["kind"].tolist() == ["england_all", "england_state"]
+    assert e["gap"].tolist() == [21.0, 20.0] and e["source"].tolist() == ["all.csv", "state.csv"]
+    assert areas.england(official.head(0)).empty
