@@ -8,6 +8,8 @@ the last 3 years with data.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -86,14 +88,25 @@ def flag_schools(panel: pd.DataFrame, compared: pd.DataFrame, national: pd.DataF
         pos = pd.Index(compared["urn"]).get_indexer(urns)
         cls = compared["classification"].to_numpy(object)
         widening = (pos >= 0) & (cls[np.maximum(pos, 0)] == "widening")
-    patterns = pd.DataFrame({
-        "nat": bits(good & at_national), "best": bits(good & ~at_national), "worst": bits(bad), "bp": bp,
-        "ofsted_excluded": ~bp & excluded & enough, "ofsted": np.where(~bp & excluded & enough, grade, None),
-        "widening": widening, "persist": count(bad) >= crit.tg_persistent_years})
-    pattern_id, distinct = pd.MultiIndex.from_frame(patterns).factorize()  # one code per distinct pattern
+    ofsted_excluded = ~bp & excluded & enough
+    patterns = [bits(good & at_national), bits(good & ~at_national), bits(bad), bp, ofsted_excluded,
+                np.where(ofsted_excluded, grade, None), widening, count(bad) >= crit.tg_persistent_years]
+    # One number per school for its pattern (each part a digit in its own base), so the reasons are written once
+    # per distinct pattern: a MultiIndex of the parts took half of this function.
+    ofsted_code, _ = pd.factorize(patterns[5])
+    parts = [np.asarray(p, dtype=np.int64) for p in (*patterns[:5], ofsted_code + 1, *patterns[6:])]
+    bases = [int(p.max(initial=0)) + 1 for p in parts]
+    if math.prod(bases) < 2**62:
+        number = np.zeros(n, dtype=np.int64)
+        for part, base in zip(parts, bases):
+            number = number * base + part
+        _, row, pattern_id = np.unique(number, return_index=True, return_inverse=True)
+    else:  # decades of years: the number would not fit in 64 bits
+        _, row, pattern_id = np.unique(np.column_stack(parts), axis=0, return_index=True, return_inverse=True)
+    pattern_id = pattern_id.ravel()
     since = (f" from {year_label(int(compared['year_from'].iloc[0]))}"
              if len(compared) and "year_from" in compared else "")
-    texts = [_reasons(r, window, crit, since) for r in distinct]
+    texts = [_reasons(tuple(p[i] for p in patterns), window, crit, since) for i in row.tolist()]
     bp_reason = np.array([t[0] for t in texts], dtype=object)[pattern_id]
     tg_reason = np.array([t[1] for t in texts], dtype=object)[pattern_id]
     return pd.DataFrame({"urn": urns, "best_practice": bp, "best_practice_reason": bp_reason,
