@@ -85,7 +85,7 @@ def judge(loaded: Loaded, year_from: int, year_to: int) -> Analysis:
     panel, crit, eng, measure = loaded.panel, loaded.crit, loaded.england, loaded.measure
     compared = trends.compare_years(panel, "urn", year_from, year_to, measure, crit)
     compared["year_from"], compared["year_to"] = year_from, year_to
-    trend = trends.multi_year_trend(panel[panel["year"] <= year_to], "urn", crit)
+    trend = trends.multi_year_trend(panel, "urn", crit, upto=year_to)
     flags = practice.flag_schools(panel, compared, eng, year_to, crit)
     schools = compared.merge(trend, on="urn", how="left").merge(flags, on="urn", how="left")
     schools = schools.merge(loaded.info, left_on="urn", right_index=True, how="left")
@@ -125,11 +125,28 @@ def area_figures(analysis: Analysis, membership: pd.DataFrame | None,
     """`areas` and `area_series` together, aggregating the panel once (what a map or board page shows)."""
     agg = area_mod.aggregate(_with_membership(analysis.panel, membership, key), key)
     out = trends.compare_years(agg, key, analysis.year_from, analysis.year_to, analysis.measure, analysis.crit)
-    counts = agg[agg["year"] == analysis.year_to].set_index(key)[
-        ["schools", "schools_with_data", "suppressed_schools", "suppressed_pupils"]]
-    out = out.merge(counts, left_on=key, right_index=True, how="left")
-    tr = trends.multi_year_trend(agg[agg["year"] <= analysis.year_to], key, analysis.crit)
-    return out.merge(tr, on=key, how="left"), agg
+    at_to = np.flatnonzero(agg["year"].to_numpy() == analysis.year_to)
+    _left_join(out, key, agg.iloc[at_to], ["schools", "schools_with_data", "suppressed_schools", "suppressed_pupils"])
+    tr = trends.multi_year_trend(agg, key, analysis.crit, upto=analysis.year_to)
+    _left_join(out, key, tr, ["years_used", "slope", "slope_se", "trend"])
+    return out, agg
+
+
+def selection_figures(analysis: Analysis, urns: list[int]) -> pd.Series:
+    """Both years' figures, change and classification of the given schools taken together (a page's headline):
+    what area_figures gives for one area holding them all, without the trend and counts it does not show."""
+    one = pd.DataFrame({"urn": urns, "sel": "selection"})
+    agg = area_mod.aggregate(_with_membership(analysis.panel, one, "sel"), "sel")
+    out = trends.compare_years(agg, "sel", analysis.year_from, analysis.year_to, analysis.measure, analysis.crit)
+    return out.iloc[0] if len(out) else pd.Series(dtype=object)
+
+
+def _left_join(left: pd.DataFrame, key: str, right: pd.DataFrame, cols: list[str]) -> None:
+    """Add `right`'s columns to `left` (a frame this module just made) by `key` (unique in `right`), missing
+    where `right` has no row: a merge's result, without a merge's fixed costs (run on every filter change)."""
+    pos = pd.Index(right[key]).get_indexer(left[key])
+    for c in cols:
+        left[c] = pd.api.extensions.take(right[c].to_numpy(), pos, allow_fill=True)
 
 
 def _with_membership(panel: pd.DataFrame, membership: pd.DataFrame | None, key: str) -> pd.DataFrame:

@@ -128,8 +128,10 @@ def compare_years(df: pd.DataFrame, key: str, year_from: int, year_to: int, meas
     return pd.DataFrame(data)
 
 
-def multi_year_trend(df: pd.DataFrame, key: str, crit: Criteria, min_years: int = 3) -> pd.DataFrame:
-    """Weighted least-squares slope of the gap per year over every year with data (gaps stay gaps).
+def multi_year_trend(df: pd.DataFrame, key: str, crit: Criteria, min_years: int = 3,
+                     upto: int | None = None) -> pd.DataFrame:
+    """Weighted least-squares slope of the gap per year over every year with data (gaps stay gaps), or every
+    year up to `upto`.
 
     One row per key: years_used, slope (per year), slope_se, classification (or 'too few years').
     Weighted sums per key are bincounts over the keys' positions (no per-key Python).
@@ -138,6 +140,8 @@ def multi_year_trend(df: pd.DataFrame, key: str, crit: Criteria, min_years: int 
     gap = df["gap"].to_numpy(float, na_value=np.nan)
     gse = df["gap_se"].to_numpy(float, na_value=np.nan)
     has = ~np.isnan(gap) & ~np.isnan(gse)
+    if upto is not None:  # a mask, not a filtered copy of the (wide) frame
+        has &= df["year"].to_numpy() <= upto
     k = df[key][has]
     keys = pd.Index(k.unique()).sort_values()
     code = keys.get_indexer(k)
