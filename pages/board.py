@@ -65,9 +65,7 @@ a, schools, areas = sel.analysis, sel.schools, sel.areas
 lf, lt = year_label(f.year_from), year_label(f.year_to)
 
 # ------------------------------------------------------------------------------------------------ headline cards
-one = pd.DataFrame({"urn": schools["urn"], "sel": "selection"})
-tot = common.area_figures(*sel.analysis_args, one, "sel")[0]
-t = tot.iloc[0] if len(tot) else pd.Series(dtype=object)
+t = common.selection_figures(*sel.analysis_args, sel.digest, schools["urn"].tolist())
 eng = a.england.set_index("year")["gap"] if len(a.england) else pd.Series(dtype=float)
 counts = schools["classification"].value_counts()
 cols = st.columns(5)

@@ -198,6 +198,20 @@ def area_figures(analysis_args: tuple, la_codes: Iterable[int] | None, membershi
     return _area_figures(store_key(), tuple(analysis_args), las_key(la_codes), membership, area_key)
 
 
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _selection_figures(key: str, args: tuple, la_codes: tuple | None, digest: str, _urns: list[int]) -> pd.Series:
+    from gapdata import analytics
+
+    return analytics.selection_figures(_analysis(key, *args, la_codes), _urns)
+
+
+def selection_figures(analysis_args: tuple, la_codes: Iterable[int] | None, digest: str,
+                      urns: list[int]) -> pd.Series:
+    """analytics.selection_figures of `analysis(*analysis_args, la_codes)` for the schools `urns`, cached per
+    `digest` (which identifies the analysis and those schools; the list itself is not hashed)."""
+    return _selection_figures(store_key(), tuple(analysis_args), las_key(la_codes), digest, urns)
+
+
 @st.cache_resource(max_entries=8, show_spinner=False)
 def _school_points(key: str, digest: str, unit: str, year_from: int, year_to: int, _schools: pd.DataFrame) -> Any:
     from pages import maplayers as ml

@@ -114,6 +114,25 @@ def test_board_changes_with_years_and_measure(small_store: Path, monkeypatch: py
     assert [m.value for m in at.metric] != before or "higher standard" in said(at)
 
 
+def test_board_headline_is_the_pupil_weighted_gap_of_the_selection(small_store: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.fixtures import ks2_values
+
+    def gap(year: int) -> float:  # Testshire's schools 0-5; school 5's disadvantaged figure is suppressed
+        v = [ks2_values(i, year) for i in range(6)]
+        dis = sum(d * n_d for n_d, _, d, _ in v[:5]) / sum(n_d for n_d, _, _, _ in v[:5])
+        oth = sum(o * n_o for _, n_o, _, o in v) / sum(n_o for _, n_o, _, _ in v)
+        return oth - dis
+
+    at = run(small_store, monkeypatch, "pages/board.py", ks="ks2", measure="rwm_exp", la="850",
+             **{"from": "2017", "to": "2019"})
+    cards = {m.label: m.value for m in at.metric}
+    assert cards["Gap 2018/19"] == f"{gap(2019):.1f} pp"
+    assert cards["Change since 2016/17"].endswith(f"{gap(2019) - gap(2017):+.1f} pp")
+    at.selectbox(key="f_from").set_value(2018).run()  # the headline follows the years
+    assert {m.label: m.value for m in at.metric}["Change since 2017/18"].endswith(f"{gap(2019) - gap(2018):+.1f} pp")
+
+
 def test_map_area_level_changes_what_is_shown(small_store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     at = run(small_store, monkeypatch, "pages/map.py", ks="ks2", measure="rwm_exp")
     text = said(at)
