@@ -2,6 +2,7 @@
 (CSV/Excel of exactly what is shown) and a self-contained HTML board pack."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -129,16 +130,19 @@ common.download_buttons(school_tab, f"board_schools_{f.ks}_{f.measure}_{f.year_f
 # ------------------------------------------------------------------------------------------------ trends
 def trend_frame(series: pd.DataFrame, key: str, names: dict, ks: str) -> pd.DataFrame:
     """area, year, gap with a missing gap for every year without data or without comparable results, so lines
-    break instead of joining across them."""
+    break instead of joining across them. (Filled by position: a pivot table took 8 ms of each change.)"""
     if series.empty:
         return pd.DataFrame(columns=["area", "year", "gap"])
-    years = list(range(int(series["year"].min()), int(series["year"].max()) + 1))
-    wide = series.pivot_table(index=key, columns="year", values="gap", aggfunc="first", dropna=False)
-    wide = wide.reindex(columns=years)
-    wide.loc[:, [y for y in years if y in NO_DATA_YEARS.get(ks, {})]] = float("nan")
-    long = wide.stack(future_stack=True).rename("gap").reset_index()
-    long["area"] = [names.get(k, str(k)) for k in long[key]]
-    return long[["area", "year", "gap"]].astype({"year": int})
+    year = series["year"].to_numpy(int)
+    years = np.arange(year.min(), year.max() + 1)
+    keys, row = np.unique(series[key].to_numpy(), return_inverse=True)
+    wide = np.full((len(keys), len(years)), np.nan)
+    first = np.unique(row * len(years) + (year - years[0]), return_index=True)[1]  # the first row of a key-year
+    wide[row[first], year[first] - years[0]] = series["gap"].to_numpy(float, na_value=np.nan)[first]
+    wide[:, np.isin(years, list(NO_DATA_YEARS.get(ks, {})))] = np.nan
+    area = [names.get(k, str(k)) for k in keys]
+    return pd.DataFrame({"area": np.repeat(np.array(area, dtype=object), len(years)),
+                         "year": np.tile(years, len(keys)), "gap": wide.ravel()})
 
 
 st.subheader("Gap over time")
