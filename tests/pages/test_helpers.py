@@ -74,3 +74,19 @@ def test_map_json_is_pydecks_json_with_pre_encoded_points():
     assert json.loads(deck.to_json()) == json.loads(pdk.Deck.to_json(plain))
     assert deck.layers[0].data == records  # the records are back in place after serialising
     assert json.loads(deck.to_json()) == json.loads(deck.to_json())
+
+
+def test_trend_lines_break_at_years_without_comparable_results():
+    import numpy as np
+
+    from pages import boardcharts
+
+    # LA 1 has KS2 gaps for 2018/19 and 2022/23 (and a stray 2019/20 figure, not comparable); LA 2 for 2022/23.
+    series = pd.DataFrame({"la_code": [1, 1, 1, 2], "year": [2019, 2020, 2023, 2023],
+                           "gap": [20.0, 99.0, 24.0, 18.0]})
+    tf = boardcharts.trend_frame(series, "la_code", {1: "Northam"}, "ks2")
+    assert tf["year"].tolist() == [2019, 2020, 2021, 2022, 2023] * 2
+    assert tf["area"].tolist() == ["Northam"] * 5 + ["2"] * 5  # unnamed areas keep their code
+    # No KS2 tests in 2019/20 and 2020/21, no comparable school-level KS2 in 2021/22: missing, never filled in.
+    assert np.isnan(tf["gap"].to_numpy()[[1, 2, 3, 5, 6, 7, 8]]).all()
+    assert tf["gap"].to_numpy()[[0, 4, 9]].tolist() == [20.0, 24.0, 18.0]
