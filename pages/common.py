@@ -805,6 +805,23 @@ def download_buttons(df: pd.DataFrame, stem: str, label: str = "") -> None:
 _POSTCODE = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]?\s*\d?[A-Z]{0,2}$")
 
 
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _search_index(key: str) -> pd.DataFrame:
+    names = la_names()
+    with _cursor(key) as cur:
+        df = cur.execute("SELECT urn, name, town, postcode, phase, la_code, la_name, status FROM schools "
+                         "ORDER BY name").fetchdf()
+    df["LA"] = [n if isinstance(n, str) and n else names.get(int(c), str(c)) if pd.notna(c) else ""
+                for n, c in zip(df["la_name"], df["la_code"])]
+    return searchable(df)
+
+
+def search_index() -> pd.DataFrame:
+    """Every school in the register with its LA name and prepared search text, made once per store and shared
+    (read-only): a copy of 20,000 rows unpickled on every keystroke was most of a search's time."""
+    return _search_index(store_key())
+
+
 def searchable(index: pd.DataFrame) -> pd.DataFrame:
     """The index with `_search`: name, town and postcode as rapidfuzz compares them (lower case, no
     punctuation), prepared once per index rather than on every query."""

@@ -50,26 +50,12 @@ def _close() -> None:
 
 
 # ---------------------------------------------------------------------------------------------- search
-def search_index() -> pd.DataFrame:
-    return _search_index(common.store_key(), common.la_names())
-
-
-@st.cache_data(show_spinner=False, max_entries=2)
-def _search_index(key: str, names: dict) -> pd.DataFrame:
-    """Every school with its LA name and prepared search text, once per store (not on every keystroke)."""
-    df = common.query_df("""SELECT urn, name, town, postcode, phase, la_code, la_name, status FROM schools
-                            ORDER BY name""")
-    df["LA"] = [n if isinstance(n, str) and n else names.get(int(c), str(c)) if pd.notna(c) else ""
-                for n, c in zip(df["la_name"], df["la_code"])]
-    return common.searchable(df)
-
-
 def search_section() -> None:
     q = st.text_input("Search by school name, URN, postcode or town", key="school_q",
                       placeholder="e.g. Crookham Junior, 115976, GU52 or Fleet — typos are fine")
     if not q:
         return
-    hits = common.search_schools(search_index(), q, limit=10)
+    hits = common.search_schools(common.search_index(), q, limit=10)
     if hits.empty:
         st.info(f"No school in the store matches “{q}”. Try part of the name, the town or the start of the postcode.")
         return
