@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 import streamlit as st
 from rapidfuzz import fuzz, process, utils
@@ -833,7 +834,8 @@ def search_schools(index: pd.DataFrame, query: str, limit: int = 10, cutoff: flo
     """Schools matching a name, URN, postcode or town, best first; tolerant of typos and partial names.
 
     `index` needs urn, name, town, postcode. An exact URN comes first, then postcode-prefix matches, then fuzzy
-    matches (rapidfuzz WRatio over 'name town postcode'). Adds a `score` column (0–100, 101 for an exact URN).
+    matches (rapidfuzz's token-set and partial ratios over 'name town postcode', averaged). Adds a `score`
+    column (0–100, 101 for an exact URN).
     """
     q = (query or "").strip()
     if not q or index.empty:
@@ -849,9 +851,17 @@ def search_schools(index: pd.DataFrame, query: str, limit: int = 10, cutoff: flo
             hits.setdefault(int(u), 100.0)
     choices = (index if "_search" in index else searchable(index))["_search"].tolist()
     urns = index["urn"].astype(int).to_numpy()
-    for _, score, i in process.extract(utils.default_process(q), choices, scorer=fuzz.WRatio, processor=None,
-                                       limit=limit * 3, score_cutoff=cutoff):
-        hits.setdefault(int(urns[i]), float(score))
+    # The mean of two scores, each over every school (in C): the token-set ratio rewards the query's words all
+    # being there in any order ("crookham infant" in "Crookham Church of England Aided Infant School"); the
+    # partial ratio the query aligned, typos and all, to its best stretch of text ("crookam junior"). WRatio,
+    # used before, gave every "… Junior School" 85.5 for "crookam junior": among thousands of schools the one
+    # meant fell out of the list.
+    text = [utils.default_process(q)]
+    score = (process.cdist(text, choices, scorer=fuzz.token_set_ratio, processor=None)[0].astype(float) +
+             process.cdist(text, choices, scorer=fuzz.partial_ratio, processor=None)[0]) / 2
+    best = np.argsort(-score, kind="stable")[:limit * 3]
+    for i in best[score[best] >= cutoff].tolist():
+        hits.setdefault(int(urns[i]), round(float(score[i]), 1))
     order = sorted(hits.items(), key=lambda kv: -kv[1])[:limit]
     out = index.set_index("urn").loc[[u for u, _ in order]].reset_index()
     out["score"] = [s for _, s in order]

@@ -90,3 +90,18 @@ def test_trend_lines_break_at_years_without_comparable_results():
     # No KS2 tests in 2019/20 and 2020/21, no comparable school-level KS2 in 2021/22: missing, never filled in.
     assert np.isnan(tf["gap"].to_numpy()[[1, 2, 3, 5, 6, 7, 8]]).all()
     assert tf["gap"].to_numpy()[[0, 4, 9]].tolist() == [20.0, 24.0, 18.0]
+
+
+def test_a_typo_still_finds_the_school_among_thousands_that_share_a_word():
+    # 3,000 other junior and infant schools, alphabetically first: a score that ties them all (WRatio gave each
+    # "... Junior School" 85.5 for "crookam junior") would list them instead of the school meant.
+    decoys = pd.DataFrame({"urn": range(200000, 203000),
+                           "name": [f"Abbey {i} {'Junior' if i % 2 else 'Infant'} School" for i in range(3000)],
+                           "town": "Smethwick", "postcode": "B67 5LT"})
+    index = pd.concat([decoys, INDEX, pd.DataFrame({
+        "urn": [116403], "name": ["Crookham Church of England Aided Infant School"], "town": ["Fleet"],
+        "postcode": ["GU52 6BU"]})], ignore_index=True)
+    assert common.search_schools(index, "Crookam junior")["urn"].iloc[0] == 100001  # Church Crookham Junior
+    # Both Crookham infant schools before any other, though one has the two words apart.
+    assert set(common.search_schools(index, "crookham infant")["urn"].head(2)) == {100002, 116403}
+    assert common.search_schools(index, "Ringwod Juniour")["urn"].iloc[0] == 100004
