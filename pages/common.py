@@ -868,6 +868,14 @@ def search_schools(index: pd.DataFrame, query: str, limit: int = 10, cutoff: flo
     return out
 
 
+def search_hit_label(name: object, town: object, postcode: object, la: object, phase: object, urn: int) -> str:
+    """'Church Crookham Junior School — Fleet, GU52 8BW · Hampshire · Primary · URN 115976'; facts the register
+    does not give are left out (not shown as 'nan')."""
+    where = ", ".join(x for x in (town, postcode) if isinstance(x, str) and x)
+    facts = [x for x in (la, phase) if isinstance(x, str) and x]
+    return " · ".join([f"{name} — {where}" if where else str(name), *facts, f"URN {urn}"])
+
+
 # ------------------------------------------------------------------------------------------------ printable profile
 def _cell(v: object) -> str:
     if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NA:

@@ -61,8 +61,7 @@ def search_section() -> None:
         return
     st.markdown(f"**{len(hits)} best matches** — choose one to open its profile:")
     for r in hits.itertuples():
-        where = ", ".join(x for x in (r.town, r.postcode) if isinstance(x, str) and x)
-        label = f"{r.name} — {where} · {r.LA} · {r.phase or 'phase unknown'} · URN {r.urn}"
+        label = common.search_hit_label(r.name, r.town, r.postcode, r.LA, r.phase, r.urn)
         st.button(label, key=f"open_{r.urn}", on_click=_open, args=(int(r.urn),), width="stretch")
 
 

@@ -105,3 +105,10 @@ def test_a_typo_still_finds_the_school_among_thousands_that_share_a_word():
     # Both Crookham infant schools before any other, though one has the two words apart.
     assert set(common.search_schools(index, "crookham infant")["urn"].head(2)) == {100002, 116403}
     assert common.search_schools(index, "Ringwod Juniour")["urn"].iloc[0] == 100004
+
+
+def test_search_hits_leave_out_facts_the_register_does_not_give():
+    full = common.search_hit_label("Church Crookham Junior School", "Fleet", "GU52 8BW", "Hampshire", "Primary", 115976)
+    assert full == "Church Crookham Junior School — Fleet, GU52 8BW · Hampshire · Primary · URN 115976"
+    bare = common.search_hit_label("Ashbrook Junior School", "Derby", float("nan"), "", float("nan"), 147927)
+    assert bare == "Ashbrook Junior School — Derby · URN 147927"
