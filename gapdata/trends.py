@@ -180,18 +180,22 @@ def funnel(compared: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     The limits are centred on the cohort-weighted mean change and narrow as k / sqrt(n), with k estimated
     from the units' own standard errors (median of se × sqrt(n)), so they apply to any measure.
     """
-    pts = compared.dropna(subset=["change", "se_change"]).copy()
-    pts["cohort"] = pts[["dis_n_from", "dis_n_to"]].mean(axis=1)
-    pts = pts[pts["cohort"] > 0]
-    if pts.empty:
-        return pts, pd.DataFrame(columns=["cohort", "centre", "lo95", "hi95", "lo998", "hi998"])
-    centre = float(np.average(pts["change"], weights=pts["cohort"]))
-    k = float(np.median(pts["se_change"] * np.sqrt(pts["cohort"])))
-    n = np.unique(np.geomspace(max(pts["cohort"].min() * 0.8, 1), pts["cohort"].max() * 1.2, 80))
-    lim = pd.DataFrame({"cohort": n, "centre": centre})
-    for z, name in ((Z95, "95"), (Z998, "998")):
-        lim[f"lo{name}"] = centre - z * k / np.sqrt(n)
-        lim[f"hi{name}"] = centre + z * k / np.sqrt(n)
-    pts["outside95"] = (pts["change"] - centre).abs() > Z95 * k / np.sqrt(pts["cohort"])
-    pts["outside998"] = (pts["change"] - centre).abs() > Z998 * k / np.sqrt(pts["cohort"])
+    # On arrays, then one take of the rows kept: this runs on every board filter change.
+    change, se, n_from, n_to = (compared[c].to_numpy(float, na_value=np.nan)
+                                for c in ("change", "se_change", "dis_n_from", "dis_n_to"))
+    cohort = np.where(np.isnan(n_from), n_to, np.where(np.isnan(n_to), n_from, (n_from + n_to) / 2))
+    with np.errstate(invalid="ignore"):
+        keep = np.flatnonzero(~np.isnan(change) & ~np.isnan(se) & (cohort > 0))
+    change, se, cohort = change[keep], se[keep], cohort[keep]
+    if not len(keep):
+        return compared.iloc[keep].assign(cohort=cohort), pd.DataFrame(
+            columns=["cohort", "centre", "lo95", "hi95", "lo998", "hi998"])
+    centre = float(np.average(change, weights=cohort))
+    k = float(np.median(se * np.sqrt(cohort)))
+    n = np.unique(np.geomspace(max(cohort.min() * 0.8, 1), cohort.max() * 1.2, 80))
+    lim = pd.DataFrame({"cohort": n, "centre": centre, "lo95": centre - Z95 * k / np.sqrt(n),
+                        "hi95": centre + Z95 * k / np.sqrt(n), "lo998": centre - Z998 * k / np.sqrt(n),
+                        "hi998": centre + Z998 * k / np.sqrt(n)})
+    pts = compared.iloc[keep].assign(cohort=cohort, outside95=np.abs(change - centre) > Z95 * k / np.sqrt(cohort),
+                                     outside998=np.abs(change - centre) > Z998 * k / np.sqrt(cohort))
     return pts, lim
