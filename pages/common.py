@@ -849,6 +849,8 @@ def search_schools(index: pd.DataFrame, query: str, limit: int = 10, cutoff: flo
         keys = index["postcode"].fillna("").str.upper().str.replace(" ", "", regex=False)
         for u in index.loc[keys.str.startswith(pc), "urn"]:
             hits.setdefault(int(u), 100.0)
+    if len(hits) >= limit or (q.isdigit() and hits):  # a URN found, or a full list of postcode matches
+        return _hits_frame(index, hits, limit)
     choices = (index if "_search" in index else searchable(index))["_search"].tolist()
     urns = index["urn"].astype(int).to_numpy()
     # The mean of two scores, each over every school (in C): the token-set ratio rewards the query's words all
@@ -862,6 +864,11 @@ def search_schools(index: pd.DataFrame, query: str, limit: int = 10, cutoff: flo
     best = np.argsort(-score, kind="stable")[:limit * 3]
     for i in best[score[best] >= cutoff].tolist():
         hits.setdefault(int(urns[i]), round(float(score[i]), 1))
+    return _hits_frame(index, hits, limit)
+
+
+def _hits_frame(index: pd.DataFrame, hits: dict[int, float], limit: int) -> pd.DataFrame:
+    """The index rows of the best `limit` hits (URN -> score), best first, with their `score`."""
     order = sorted(hits.items(), key=lambda kv: -kv[1])[:limit]
     out = index.set_index("urn").loc[[u for u, _ in order]].reset_index()
     out["score"] = [s for _, s in order]
