@@ -180,48 +180,50 @@ def series(results: pd.DataFrame, off: pd.DataFrame, ks: str, measure: str) -> p
 
 
 def charts(s: pd.DataFrame, ks: str, measure: str, la_name: str, big: bool) -> None:
+    """The school's results and its gap beside the LA and England, years without comparable data shaded.
+
+    Each figure is built in one go from dicts (traces, shaded years and the zero line as layout shapes): with
+    add_trace / add_vrect / add_hline plotly validated and copied the figure at every step, and a profile draws
+    two charts per measure."""
     m = MEASURES[measure]
     ticks = dict(tickmode="array", tickvals=list(s["year"]), ticktext=[year_label(int(y)) for y in s["year"]])
-    font = dict(size=20 if big else 14)
-    margin = dict(l=80 if big else 10, r=10, t=70, b=10)
-    no_data = NO_DATA_YEARS.get(ks, {})
+    layout = dict(xaxis=ticks, font=dict(size=20 if big else 14), height=430, legend=dict(orientation="h", y=-0.18),
+                  margin=dict(l=80 if big else 10, r=10, t=70, b=10))
+    no_data = [int(y) for y in s["year"] if int(y) in NO_DATA_YEARS.get(ks, {})]
+    shaded = [dict(type="rect", x0=y - 0.45, x1=y + 0.45, xref="x", y0=0, y1=1, yref="y domain",
+                   fillcolor="#bbbbbb", opacity=0.25, line=dict(width=0)) for y in no_data]
+    notes = [dict(text="no data", x=y - 0.45, xref="x", y=1, yref="y domain", xanchor="left", yanchor="top",
+                  showarrow=False) for y in no_data]
 
-    def shade(fig: go.Figure) -> None:
-        for y in s["year"]:
-            if int(y) in no_data:
-                fig.add_vrect(x0=y - 0.45, x1=y + 0.45, fillcolor="#bbbbbb", opacity=0.25, line_width=0,
-                              annotation_text="no data", annotation_position="top left")
+    def line(col: str, name: str, colour: str, dash: str, solid_width: int, width: int, size: int) -> dict:
+        return dict(type="scatter", x=s["year"], y=s[col], name=name, mode="lines+markers", connectgaps=False,
+                    line=dict(color=colour, dash=dash, width=solid_width if dash == "solid" else width),
+                    marker=dict(size=10 if dash == "solid" else size))
 
-    res = go.Figure()
+    res_data = []
     for col, name, colour, dash in (("dis", "Disadvantaged (school)", COLOURS["dis"], "solid"),
                                     ("oth", "Other pupils (school)", COLOURS["oth"], "solid"),
                                     ("eng_dis", "Disadvantaged (England)", COLOURS["dis"], "dot"),
                                     ("eng_oth", "Other pupils (England)", COLOURS["oth"], "dot")):
         if s[col].notna().any():
-            err = None
+            trace = line(col, name, colour, dash, 4, 2, 6)
             if col in ("dis", "oth") and s[f"{col}_lo"].notna().any():  # DfE's 95% confidence interval
-                err = dict(type="data", symmetric=False, array=(s[f"{col}_hi"] - s[col]).tolist(),
-                           arrayminus=(s[col] - s[f"{col}_lo"]).tolist(), color=colour, thickness=1.5, width=4)
-            res.add_trace(go.Scatter(x=s["year"], y=s[col], name=name, mode="lines+markers", connectgaps=False,
-                                     line=dict(color=colour, dash=dash, width=4 if dash == "solid" else 2),
-                                     marker=dict(size=10 if dash == "solid" else 6), error_y=err))
-    shade(res)
-    res.update_layout(title="Disadvantaged vs other pupils", xaxis=ticks, font=font, height=430,
-                      legend=dict(orientation="h", y=-0.18), margin=margin,
-                      yaxis_title="%" if m.unit == "pp" else "points")
-    gap = go.Figure()
-    for col, name, colour, dash in (("gap", "This school", COLOURS["school"], "solid"),
-                                    ("la_gap", la_name or "LA", COLOURS["la"], "dash"),
-                                    ("eng_gap", "England (state-funded)", COLOURS["eng"], "dot")):
-        if s[col].notna().any():
-            gap.add_trace(go.Scatter(x=s["year"], y=s[col], name=name, mode="lines+markers", connectgaps=False,
-                                     line=dict(color=colour, dash=dash, width=4 if dash == "solid" else 3),
-                                     marker=dict(size=10 if dash == "solid" else 7)))
-    shade(gap)
-    gap.add_hline(y=0, line_color="#999999", line_width=1)
-    gap.update_layout(title="Gap (above 0 = disadvantaged behind)", xaxis=ticks, font=font,
-                      height=430, legend=dict(orientation="h", y=-0.18), margin=margin,
-                      yaxis_title="percentage points" if m.unit == "pp" else "points")
+                trace["error_y"] = dict(type="data", symmetric=False, array=(s[f"{col}_hi"] - s[col]).tolist(),
+                                        arrayminus=(s[col] - s[f"{col}_lo"]).tolist(), color=colour, thickness=1.5,
+                                        width=4)
+            res_data.append(trace)
+    res = go.Figure(data=res_data, layout=dict(
+        layout, title="Disadvantaged vs other pupils", yaxis_title="%" if m.unit == "pp" else "points",
+        shapes=shaded, annotations=notes))
+    gap_data = [line(col, name, colour, dash, 4, 3, 7)
+                for col, name, colour, dash in (("gap", "This school", COLOURS["school"], "solid"),
+                                                ("la_gap", la_name or "LA", COLOURS["la"], "dash"),
+                                                ("eng_gap", "England (state-funded)", COLOURS["eng"], "dot"))
+                if s[col].notna().any()]
+    zero = dict(type="line", x0=0, x1=1, xref="x domain", y0=0, y1=0, yref="y", line=dict(color="#999999", width=1))
+    gap = go.Figure(data=gap_data, layout=dict(
+        layout, title="Gap (above 0 = disadvantaged behind)", shapes=shaded + [zero], annotations=notes,
+        yaxis_title="percentage points" if m.unit == "pp" else "points"))
     c1, c2 = st.columns(2)
     theme = None if big else "streamlit"  # Streamlit's theme would override the larger meeting-mode fonts
     c1.plotly_chart(res, width="stretch", key=f"res_{measure}", theme=theme)
