@@ -153,14 +153,15 @@ def series(results: pd.DataFrame, off: pd.DataFrame, ks: str, measure: str) -> p
     years = set(r["year"].dropna().astype(int)) | set(o["year"].dropna().astype(int))
     if not years:
         return pd.DataFrame()
-    out = pd.DataFrame({"year": range(min(years), max(years) + 1)})
-    cols = ["year", "dis", "oth", "gap", "dis_n", "oth_n", "dis_status", "oth_status", "dis_lo", "dis_hi", "oth_lo",
-            "oth_hi"]
-    out = out.merge(r.reindex(columns=cols), on="year", how="left")
+    span = pd.Index(range(min(years), max(years) + 1), name="year")
+    cols = ["dis", "oth", "gap", "dis_n", "oth_n", "dis_status", "oth_status", "dis_lo", "dis_hi", "oth_lo", "oth_hi"]
+    # Rows put in place by year (reindex), not merged: a profile makes this for every measure.
+    parts = [r.drop_duplicates("year").set_index("year").reindex(index=span, columns=cols)]
     for area in ("la", "eng"):
-        a = o[o["area"] == area][["year", "dis", "oth"]].rename(columns={"dis": f"{area}_dis", "oth": f"{area}_oth"})
-        out = out.merge(a, on="year", how="left")
-        out[f"{area}_gap"] = out[f"{area}_oth"] - out[f"{area}_dis"]
+        a = o[o["area"] == area].drop_duplicates("year").set_index("year").reindex(span)
+        parts.append(pd.DataFrame({f"{area}_dis": a["dis"], f"{area}_oth": a["oth"],
+                                   f"{area}_gap": a["oth"] - a["dis"]}, index=span))
+    out = pd.concat(parts, axis=1).reset_index()
     no_data = NO_DATA_YEARS.get(ks, {})
     notes = []
     for row in out.itertuples():
