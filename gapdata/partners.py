@@ -129,12 +129,17 @@ def _same(a: object, b: pd.Series) -> np.ndarray:
     return (b == a).fillna(False).to_numpy(dtype=bool)
 
 
+def _num(v: object) -> float:
+    """A number, NaN when missing (None, NaN or pandas' NA, which float() refuses)."""
+    return np.nan if v is None or pd.isna(v) else float(v)
+
+
 def _scores(me: pd.Series, cand: pd.DataFrame, dist_km: np.ndarray) -> dict[str, np.ndarray]:
-    pct_diff = (cand["pct_dis"].astype(float) - float(me.get("pct_dis", np.nan))).abs().to_numpy()
+    pct_diff = (cand["pct_dis"].astype(float) - _num(me.get("pct_dis"))).abs().to_numpy()
     intake = np.where(np.isnan(pct_diff), INTAKE_CAP_KM,
                       np.minimum(pct_diff / 10.0 * INTAKE_KM_PER_10PP, INTAKE_CAP_KM))
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.abs(np.log2(cand["cohort"].astype(float).to_numpy() / float(me.get("cohort", np.nan))))
+        ratio = np.abs(np.log2(cand["cohort"].astype(float).to_numpy() / _num(me.get("cohort"))))
     cohort = np.where(np.isfinite(ratio), np.minimum(ratio * COHORT_KM_PER_DOUBLING, COHORT_CAP_KM), COHORT_CAP_KM)
     same_group = _same(me.get("group"), cand["group"])
     same_sub = _same(me.get("subregion"), cand["subregion"])

@@ -273,3 +273,12 @@ def test_champion_other_group_column():
     sch = GRID.rename(columns={"group": "cluster"})
     out = champion_candidates(sch, SUMMARY, groups_col="cluster")
     assert out[out["rank"] == 1]["urn"].tolist() == [1002, 1003, 2002]
+
+
+def test_a_school_whose_cohort_is_not_published_still_gets_partners():
+    # Nullable counts (as the store gives them) with the school's own cohort missing: pandas' NA, not NaN.
+    summ = SUMMARY.astype({"pct_dis": "Float64", "cohort": "Int64"})
+    summ.loc[summ["urn"] == 1001, ["pct_dis", "cohort"]] = pd.NA
+    out = partners_for(1001, GRID, summ)
+    assert out["urn"].tolist() == [1002, 1003, 1006, 1005]  # intake and cohort unknown: the caps apply to all
+    assert "intake" not in out.set_index("urn").at[1002, "reason"]
