@@ -32,8 +32,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linear_sum_assignment
-from scipy.spatial import cKDTree
 
 PHASES = ("Primary", "Secondary", "All-through", "Special", "Other")
 
@@ -204,11 +202,13 @@ def partners_for(urn: int, schools: pd.DataFrame, summary: pd.DataFrame, max_km:
     if cand.empty:
         return _empty(PARTNER_COLUMNS, f"No best-practice school of a compatible phase within {_km(radii[-1])} km "
                                        f"of {me['name']}.")
-    tree = cKDTree(cand[["easting", "northing"]].to_numpy(dtype=float))
+    # One school: squared distances to every candidate (numpy) rather than a k-d tree, whose import (scipy.spatial,
+    # ~0.5 s) a school's first profile paid.
     here = np.array([me["easting"], me["northing"]], dtype=float)
+    d2 = (cand["easting"].to_numpy(float) - here[0]) ** 2 + (cand["northing"].to_numpy(float) - here[1]) ** 2
     prefix, message, idx = "", "", []
     for i, r in enumerate(radii):
-        idx = sorted(tree.query_ball_point(here, r * 1000.0))
+        idx = np.flatnonzero(d2 <= (r * 1000.0) ** 2).tolist()
         if idx:
             if i > 0:
                 prefix = f"nearest within {_km(r)} km: none within {_km(radii[i - 1])} km"
@@ -278,6 +278,8 @@ def assign_partners(targeted_urns: list[int], champion_urns: list[int], schools:
         sub_d = dist[np.ix_(rows, cols)]
         big = (max_km + 1.0) * (len(rows) + 1)
         cost = np.repeat(np.where(sub_f, sub_d, big), capacity, axis=1)
+        from scipy.optimize import linear_sum_assignment  # here: the map's arcs need it, a profile does not
+
         r_idx, c_idx = linear_sum_assignment(cost)
         for r, c in zip(r_idx, c_idx):
             j = cols[c // capacity]
