@@ -870,7 +870,8 @@ def search_schools(index: pd.DataFrame, query: str, limit: int = 10, cutoff: flo
 def _hits_frame(index: pd.DataFrame, hits: dict[int, float], limit: int) -> pd.DataFrame:
     """The index rows of the best `limit` hits (URN -> score), best first, with their `score`."""
     order = sorted(hits.items(), key=lambda kv: -kv[1])[:limit]
-    out = index.set_index("urn").loc[[u for u, _ in order]].reset_index()
+    pos = pd.Index(index["urn"].astype(int)).get_indexer([u for u, _ in order])  # rows by position: no re-index
+    out = index.iloc[pos].reset_index(drop=True)                                # of the whole register
     out["score"] = [s for _, s in order]
     return out
 
