@@ -36,7 +36,7 @@ else:
         wide[c] = wide[c].map(lambda v: "" if pd.isna(v) else f"{int(v)}")
     st.markdown("Schools with a published disadvantaged figure, by LA, key stage and year "
                 "(blank = no file loaded for that year):")
-    st.dataframe(wide, hide_index=True, width="stretch")
+    st.dataframe(wide, hide_index=True, placeholder="–", width="stretch")
 area = common.query_df("""
     SELECT level, kind, ks, count(DISTINCT coalesce(area_code, area_name)) AS areas, min(year) AS y0, max(year) AS y1,
            count(DISTINCT measure) AS measures
@@ -49,7 +49,7 @@ if not area.empty:
     area = area[["ks", "level", "kind", "areas", "measures", "years"]].rename(columns={
         "ks": "Key stage", "level": "Level", "kind": "Source kind", "areas": "Areas", "measures": "Measures",
         "years": "Years"})
-    st.dataframe(area, hide_index=True, width="stretch")
+    st.dataframe(area, hide_index=True, placeholder="–", width="stretch")
 
 # ---------------------------------------------------------------------------------------------- definitions
 st.header("Definitions")
@@ -74,19 +74,19 @@ st.markdown(f"""
 rows = [{"Key stage": KEY_STAGES.get(m.ks, m.ks), "Measure": m.label, "Code": m.key,
          "Units": {"pp": "percentage points", "points": "points", "score": "score"}.get(m.unit, m.unit),
          "Headline": "yes" if m.headline else ""} for m in MEASURES.values()]
-st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", height=_h(len(rows)))
+st.dataframe(pd.DataFrame(rows), hide_index=True, placeholder="–", width="stretch", height=_h(len(rows)))
 st.subheader("Years without comparable results")
 nd = [{"Key stage": KEY_STAGES.get(ks, ks), "Year": year_label(y), "Why": why}
       for ks, years in NO_DATA_YEARS.items() for y, why in sorted(years.items())]
 st.markdown("These years are shown as gaps in every chart — never joined up or filled in — and cannot be chosen "
             "as a comparison year.")
-st.dataframe(pd.DataFrame(nd), hide_index=True, width="stretch")
+st.dataframe(pd.DataFrame(nd), hide_index=True, placeholder="–", width="stretch")
 
 st.subheader("Suppression and missing-value codes")
 st.markdown("A code in a results file means *missing, with a reason*. It is kept as the status and the value is "
             "left empty — **a suppressed figure is never counted as 0**.")
-st.dataframe(pd.DataFrame([{"Code": k, "Meaning": v} for k, v in KNOWN_CODES.items()]), hide_index=True,
-             width="stretch", height=_h(len(KNOWN_CODES)))
+codes = pd.DataFrame([{"Code": k, "Meaning": v} for k, v in KNOWN_CODES.items()])
+st.dataframe(codes, hide_index=True, placeholder="–", width="stretch", height=_h(len(KNOWN_CODES)))
 
 # ---------------------------------------------------------------------------------------------- sources
 st.header("Files read")
@@ -96,7 +96,7 @@ src = common.query_df("""SELECT file, left(sha256, 12) AS sha256, kind, years, r
 ignored = int(common.query_df("SELECT count(*) AS n FROM sources WHERE status = 'ignored'")["n"].iloc[0])
 st.markdown(f"{(src['status'] == 'loaded').sum()} files loaded, {(src['status'] == 'skipped').sum()} skipped "
             f"with a reason, {ignored} not data (documentation, field guides).")
-st.dataframe(src, hide_index=True, width="stretch", column_config={
+st.dataframe(src, hide_index=True, placeholder="–", width="stretch", column_config={
     "file": st.column_config.TextColumn("File", width="large"),
     "sha256": st.column_config.TextColumn("SHA-256 (start)"),
     "years": "Years", "rows_read": "Rows read", "rows_loaded": "Loaded", "rows_rejected": "Rejected",
@@ -112,7 +112,7 @@ else:
                .sort_values(["file", "rows"], ascending=[True, False]))
     st.markdown(f"{len(rej)} rows could not be used. Each is listed with its file, line and reason — none is "
                 "dropped silently.")
-    st.dataframe(summary, hide_index=True, width="stretch",
+    st.dataframe(summary, hide_index=True, placeholder="–", width="stretch",
                  column_config={"reason": st.column_config.TextColumn("Reason", width="large")})
     common.download_buttons(rej, "rejects", "all rejected rows")
 

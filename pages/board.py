@@ -47,7 +47,7 @@ def _official_fallback() -> None:
                                     for c in cmp["change"]],
                          "Groups": cmp["groups"], "Source": cmp["source"]})
     fmt = st.column_config.NumberColumn(format="%.1f" if unit == "pp" else "%.2f")
-    st.dataframe(show, hide_index=True, width="stretch",
+    st.dataframe(show, hide_index=True, placeholder="–", width="stretch",
                  column_config={"Disadvantaged": fmt, "Other": fmt, f"Gap {year_label(y)}": fmt})
     common.download_buttons(show, f"board_official_{f.ks}_{f.measure}_{y}")
 
@@ -96,7 +96,7 @@ num = st.column_config.NumberColumn(format="%.1f" if pct else "%.2f")
 bar = (st.column_config.ProgressColumn(format="%.1f%%", min_value=0, max_value=100) if pct else num)
 cfg = {"Disadvantaged": bar, "Other pupils": bar, f"Gap {lf}": num, f"Gap {lt}": num,
        "Why": st.column_config.TextColumn(width="large")}
-st.dataframe(area_tab, hide_index=True, width="stretch",
+st.dataframe(area_tab, hide_index=True, placeholder="–", width="stretch",
              column_config={**cfg, "Area": st.column_config.TextColumn(width="medium")})  # "Group 13 (Dorking)"
 common.download_buttons(area_tab, f"board_areas_{level}_{f.ks}_{f.measure}_{f.year_from}_{f.year_to}", "areas")
 
@@ -119,8 +119,8 @@ school_tab = school_tab.sort_values(f"Gap {lt}", ascending=False, na_position="l
 if school_tab.empty:
     st.info("No school matches these classification and flag choices: widen the choice above.")
 else:
-    st.dataframe(school_tab, hide_index=True, width="stretch", column_config={**cfg, "URN": st.column_config.
-                 NumberColumn(format="%d")}, height=420 if not big else 560)
+    st.dataframe(school_tab, hide_index=True, placeholder="–", width="stretch", height=420 if not big else 560,
+                 column_config={**cfg, "URN": st.column_config.NumberColumn(format="%d")})
 common.download_buttons(school_tab, f"board_schools_{f.ks}_{f.measure}_{f.year_from}_{f.year_to}", "schools")
 
 # ------------------------------------------------------------------------------------------------ trends

@@ -120,7 +120,7 @@ else:
     if show["Sub-region"].isna().all():
         show = show.drop(columns=["Sub-region"])
     bar = st.column_config.ProgressColumn(format="%.1f%%", min_value=0, max_value=100) if unit == "pp" else None
-    st.dataframe(show, hide_index=True, width="stretch",
+    st.dataframe(show, hide_index=True, placeholder="–", width="stretch",
                  column_config={"FSM": bar, "Not FSM": bar, "Gap": st.column_config.NumberColumn(format="%.1f"),
                                 "vs England": st.column_config.NumberColumn(format="%+.1f")})
     common.download_buttons(show, f"early_years_{m_key}_{year}_by_la", "LAs")
@@ -130,7 +130,7 @@ else:
         if eng is not None:
             w = pd.concat([w, pd.DataFrame([{"subregion": "England", "FSM": eng["dis"], "Not FSM": eng["oth"],
                                              "Gap": eng["gap"]}])], ignore_index=True)
-        st.dataframe(w, hide_index=True, width="stretch",
+        st.dataframe(w, hide_index=True, placeholder="–", width="stretch",
                      column_config={"FSM": bar, "Not FSM": bar, "Gap": st.column_config.NumberColumn(format="%.1f")})
         st.caption("Each sub-region's figure is Σ(LA figure × children) / Σ children, using DfE's children counts.")
         common.download_buttons(w, f"early_years_{m_key}_{year}_by_subregion", "sub-regions")
@@ -165,7 +165,7 @@ else:
                    "sidebar to compare LAs.")
     wide = s.pivot_table(index="area_name", columns="year", values="gap").rename(columns=year_label).reset_index()
     wide.columns.name = None
-    st.dataframe(wide, hide_index=True, width="stretch")
+    st.dataframe(wide, hide_index=True, placeholder="–", width="stretch")
     common.download_buttons(wide, f"early_years_{a_key}_series", "series")
 
 # ------------------------------------------------------------------------------------------------ KS2 / KS4 LA level
@@ -182,7 +182,7 @@ for ks, key in (("ks2", "rwm_exp"), ("ks4", "att8"), ("ks4", "em94")):
                      "England gap": None if e is None else e["gap"], "Groups": r.groups, "Source": r.source})
 if rows:
     ctx = pd.DataFrame(rows)
-    st.dataframe(ctx, hide_index=True, width="stretch",
+    st.dataframe(ctx, hide_index=True, placeholder="–", width="stretch",
                  column_config={c: st.column_config.NumberColumn(format="%.1f")
                                 for c in ("Disadvantaged/FSM", "Other", "Gap", "England gap")})
     common.download_buttons(ctx, "la_context_ks2_ks4", "KS2/KS4")
@@ -202,7 +202,7 @@ for ks, key in (("eyfs", "gld"), ("ks2", "rwm_exp"), ("ks4", "em95")):
                              "Year": year_label(y), "FSM": g["dis"], "Not FSM": g["oth"], "Gap": g["gap"]}))
 if smc:
     smc_df = pd.concat(smc, ignore_index=True).sort_values(["Indicator", "Gap"], ascending=[True, False])
-    st.dataframe(smc_df, hide_index=True, width="stretch", height=360,
+    st.dataframe(smc_df, hide_index=True, placeholder="–", width="stretch", height=360,
                  column_config={c: st.column_config.NumberColumn(format="%.1f") for c in ("FSM", "Not FSM", "Gap")})
     st.caption("ITL2 areas are groups of LAs (e.g. 'Devon', 'Gloucestershire, Wiltshire and Bath/Bristol area').")
     common.download_buttons(smc_df, "smc_indicators_itl2", "SMC")

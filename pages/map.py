@@ -144,7 +144,7 @@ def _official_map() -> None:
     if focus in set(show["area_code"]):
         r = show[show["area_code"] == focus].iloc[0]
         st.info(f"{r['name']}: gap {ml.fmt_gap(r['gap_to'], u)} in {year_label(year)}.")
-    st.dataframe(show, hide_index=True, width="stretch")
+    st.dataframe(show, hide_index=True, placeholder="–", width="stretch")
     common.download_buttons(show, f"map_la_{ks}_{measure}_{year}")
 
 
@@ -224,5 +224,5 @@ _draw(geo, points, arcs, view, limit, unit, colour_by == "change", show_points=b
 with st.expander("Areas on the map (table)", expanded=not big):
     show = areas[["name", "gap_from", "gap_to", "change", "classification", "reason", "schools",
                   "suppressed_schools"]].sort_values("gap_to", ascending=False)
-    st.dataframe(show, hide_index=True, width="stretch")
+    st.dataframe(show, hide_index=True, placeholder="–", width="stretch")
     common.download_buttons(show, f"map_{level}_{f.ks}_{f.measure}_{f.year_from}_{f.year_to}")

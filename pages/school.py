@@ -123,9 +123,9 @@ def selection_table() -> None:
                " positive = disadvantaged pupils behind. Largest gaps first; schools with fewer than "
                f"{MIN_COHORT} disadvantaged pupils in {lt} are listed after the others (too few to judge). "
                "Open a school by searching above.")
-    st.dataframe(out, hide_index=True, width="stretch", height=min(38 + 35 * len(out), 560), column_config={
-        c: st.column_config.NumberColumn(c, format=fmt) for c in out.columns
-        if c.startswith(("Disadvantaged ", "Other ", "Gap ", "Change")) and "pupils" not in c})
+    st.dataframe(out, hide_index=True, placeholder="–", width="stretch", height=min(38 + 35 * len(out), 560),
+                 column_config={c: st.column_config.NumberColumn(c, format=fmt) for c in out.columns
+                                if c.startswith(("Disadvantaged ", "Other ", "Gap ", "Change")) and "pupils" not in c})
     common.download_buttons(out, f"schools_{f.ks}_{f.measure}_{f.year_from}_{f.year_to}", "this table")
 
 
@@ -267,7 +267,7 @@ def partners_section(urn: int, ks: str) -> None:
         show = show.rename(columns={"rank": "Rank", "urn": "URN", "name": "School", "phase": "Phase",
                                     "distance_km": "Distance (km)", "gap": f"Gap {year_label(f.year_to)}",
                                     "reason": "Why this school"})
-        st.dataframe(show, hide_index=True, width="stretch",
+        st.dataframe(show, hide_index=True, placeholder="–", width="stretch",
                      column_config={"Why this school": st.column_config.TextColumn(width="large")})
         for r in show.itertuples():
             st.button(f"Open {r.School} (URN {r.URN})", key=f"partner_{r.URN}", on_click=_open, args=(int(r.URN),))
@@ -342,7 +342,7 @@ def profile(urn: int) -> None:
                                     for v in t[c]]
                 st.table(shown.set_index("Year"))
             else:
-                st.dataframe(t, hide_index=True, width="stretch", column_config={
+                st.dataframe(t, hide_index=True, placeholder="–", width="stretch", column_config={
                     col: st.column_config.NumberColumn(col, format=fmt) for col in value_cols} | {
                     "Note": st.column_config.TextColumn("Note", width="large")})
     if missing:

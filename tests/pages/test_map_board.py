@@ -92,6 +92,8 @@ PAGES = ["pages/map.py", "pages/board.py", "pages/early_years.py"]
 def test_pages_render_on_the_small_store(small_store: Path, monkeypatch: pytest.MonkeyPatch, page: str) -> None:
     at = run(small_store, monkeypatch, page)
     assert said(at).strip(), "a page must never be blank"
+    # A missing figure reads "–" in every table (Streamlit's default is the word "None").
+    assert [d.proto.placeholder for d in at.dataframe] == ["–"] * len(at.dataframe)
 
 
 @pytest.mark.parametrize("page", PAGES)
