@@ -418,13 +418,14 @@ def liaison_file() -> Path | None:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _groups(key: str, groups_file: str | None = None) -> pd.DataFrame:
+def _groups(key: str, groups_file: str | None = None, file_version: int = 0) -> pd.DataFrame:
     """DataFrame[urn, group, derived, la_code] for every LA with school results: the user's liaison groups (CSV)
     for the LAs it covers; for the other LAs, groups derived by geo.liaison from the schools' locations (marked
     derived). `attrs['problems']` lists the CSV's problems (file, line, column, reason).
 
     Made once per store for all its LAs (0.15 s for 150 LAs), so a group's name does not depend on which LAs
-    are selected; shared between sessions (st.cache_resource): read-only."""
+    are selected; shared between sessions (st.cache_resource): read-only. `file_version` (the CSV's modification
+    time) is only part of the cache key, so an edited file is read again."""
     mod = _liaison()
     empty = pd.DataFrame(columns=["urn", "group", "derived", "la_code"])
     if mod is None:
@@ -460,7 +461,7 @@ def _groups(key: str, groups_file: str | None = None) -> pd.DataFrame:
 def groups_for(la_codes: list[int] | tuple[int, ...]) -> pd.DataFrame:
     """Liaison groups of the schools in these LAs (user CSV where given, else derived); see _groups."""
     f = liaison_file()
-    groups = _groups(store_key(), str(f) if f else None)
+    groups = _groups(store_key(), str(f) if f else None, f.stat().st_mtime_ns if f else 0)  # an edit is seen
     out = groups[groups["la_code"].isin(set(la_codes))]
     out.attrs["problems"] = groups.attrs.get("problems", [])
     return out

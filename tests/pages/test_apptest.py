@@ -192,6 +192,20 @@ def test_search_finds_a_misspelt_school_and_opens_it(small_store, monkeypatch):
     assert any(h.value == "Beechwood Junior School" for h in at.header)
 
 
+def test_an_edited_liaison_groups_file_is_read_again(small_store, monkeypatch, tmp_path):
+    import os
+
+    csv = tmp_path / "groups.csv"
+    csv.write_text("URN,Group\n900001,North Cluster\n")
+    monkeypatch.setenv("GAPWATCH_LIAISON", str(csv))
+    at = app(small_store, monkeypatch, "pages/board.py", ks="ks2")
+    assert "North Cluster" in at.sidebar.selectbox(key="f_group").options
+    csv.write_text("URN,Group\n900001,Renamed Cluster\n")
+    os.utime(csv, ns=(csv.stat().st_atime_ns, csv.stat().st_mtime_ns + 1_000_000_000))  # a later edit
+    at = app(small_store, monkeypatch, "pages/board.py", ks="ks2")  # a new session of the same server
+    assert "Renamed Cluster" in at.sidebar.selectbox(key="f_group").options
+
+
 def test_about_page_lists_files_and_codes(small_store, monkeypatch):
     at = app(small_store, monkeypatch, "pages/about.py")
     frames = [d.value for d in at.dataframe]
