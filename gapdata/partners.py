@@ -68,7 +68,8 @@ def _prepare(schools: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
     for c in ("group", "subregion", "ofsted", "town", "la_code"):
         if c not in s.columns:
             s[c] = None
-    s["phase"] = s["phase"].where(s["phase"].isin(PHASES), "Other").astype(object)
+    phase = s["phase"].astype(object)  # the analysis gives phases as categories, which 'Other' may not be one of
+    s["phase"] = phase.where(phase.isin(PHASES), "Other")
     keep = [c for c in summary.columns if c not in s.columns or c == "urn"]
     m = s.merge(summary[keep].drop_duplicates("urn"), on="urn", how="left")
     m["best_practice"] = m["best_practice"].astype("boolean").fillna(False).astype(bool)

@@ -282,3 +282,12 @@ def test_a_school_whose_cohort_is_not_published_still_gets_partners():
     out = partners_for(1001, GRID, summ)
     assert out["urn"].tolist() == [1002, 1003, 1006, 1005]  # intake and cohort unknown: the caps apply to all
     assert "intake" not in out.set_index("urn").at[1002, "reason"]
+
+
+def test_phases_given_as_categories_outside_the_known_ones_are_other():
+    # The analysis' schools frame holds phases as categories; GIAS has phases such as "Middle deemed secondary".
+    grid = GRID.assign(phase=GRID["phase"].replace({"Secondary": "Middle deemed secondary"}).astype("category"))
+    out = partners_for(1001, grid, SUMMARY)
+    assert out["urn"].tolist() == [1002, 1003, 1006, 1005]
+    assigned, _ = assign_partners([1007], [1002, 1003], grid, SUMMARY)
+    assert assigned["partner_urn"].notna().all()
