@@ -196,9 +196,10 @@ def charts(s: pd.DataFrame, ks: str, measure: str, la_name: str, big: bool) -> N
     notes = [dict(text="no data", x=y - 0.45, xref="x", y=1, yref="y domain", xanchor="left", yanchor="top",
                   showarrow=False) for y in no_data]
 
-    def line(col: str, name: str, colour: str, dash: str, solid_width: int, width: int, size: int) -> dict:
+    def line(col: str, name: str, colour: str, dash: str, width: int, size: int) -> dict:
+        """A trace; the school's own lines are solid, wider and with bigger markers."""
         return dict(type="scatter", x=s["year"], y=s[col], name=name, mode="lines+markers", connectgaps=False,
-                    line=dict(color=colour, dash=dash, width=solid_width if dash == "solid" else width),
+                    line=dict(color=colour, dash=dash, width=4 if dash == "solid" else width),
                     marker=dict(size=10 if dash == "solid" else size))
 
     res_data = []
@@ -207,7 +208,7 @@ def charts(s: pd.DataFrame, ks: str, measure: str, la_name: str, big: bool) -> N
                                     ("eng_dis", "Disadvantaged (England)", COLOURS["dis"], "dot"),
                                     ("eng_oth", "Other pupils (England)", COLOURS["oth"], "dot")):
         if s[col].notna().any():
-            trace = line(col, name, colour, dash, 4, 2, 6)
+            trace = line(col, name, colour, dash, 2, 6)
             if col in ("dis", "oth") and s[f"{col}_lo"].notna().any():  # DfE's 95% confidence interval
                 trace["error_y"] = dict(type="data", symmetric=False, array=(s[f"{col}_hi"] - s[col]).tolist(),
                                         arrayminus=(s[col] - s[f"{col}_lo"]).tolist(), color=colour, thickness=1.5,
@@ -216,7 +217,7 @@ def charts(s: pd.DataFrame, ks: str, measure: str, la_name: str, big: bool) -> N
     res = go.Figure(data=res_data, layout=dict(
         layout, title="Disadvantaged vs other pupils", yaxis_title="%" if m.unit == "pp" else "points",
         shapes=shaded, annotations=notes))
-    gap_data = [line(col, name, colour, dash, 4, 3, 7)
+    gap_data = [line(col, name, colour, dash, 3, 7)
                 for col, name, colour, dash in (("gap", "This school", COLOURS["school"], "solid"),
                                                 ("la_gap", la_name or "LA", COLOURS["la"], "dash"),
                                                 ("eng_gap", "England (state-funded)", COLOURS["eng"], "dot"))
@@ -251,8 +252,8 @@ def partners_section(urn: int, ks: str) -> None:
         return
     try:
         a = common.analysis(ks, f.measure, f.year_from, f.year_to)
-        sch = common.query_df("SELECT urn, name, phase, la_code, easting, northing, town, ofsted FROM schools")
-        sch = sch[sch["urn"].isin(a.schools["urn"])]
+        # The analysis already holds each school's register facts: no second read (and copy) of the register.
+        sch = a.schools[["urn", "name", "phase", "la_code", "easting", "northing", "town", "ofsted"]]
         found = partners.partners_for(urn, sch, analytics.partner_summary(a))
     except Exception as exc:  # noqa: BLE001 - another engineer's module: a failure must not break the profile
         st.info(f"The partner finder could not run for this school: {exc}")
