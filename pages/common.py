@@ -323,13 +323,13 @@ def store_facts() -> StoreFacts:
     return _facts(store_key())
 
 
-def store_key_stages() -> list[str]:
-    return list(store_facts().key_stages) or list(KEY_STAGES)
+def store_key_stages(facts: StoreFacts | None = None) -> list[str]:
+    return list((facts or store_facts()).key_stages) or list(KEY_STAGES)
 
 
-def store_years(ks: str) -> list[int]:
+def store_years(ks: str, facts: StoreFacts | None = None) -> list[int]:
     """Years with disadvantaged school-level results for a key stage, without years that are not comparable."""
-    return [y for y in store_facts().years.get(ks, ()) if y not in NO_DATA_YEARS.get(ks, {})]
+    return [y for y in (facts or store_facts()).years.get(ks, ()) if y not in NO_DATA_YEARS.get(ks, {})]
 
 
 def unavailable_years(ks: str, years: list[int]) -> dict[int, str]:
@@ -432,8 +432,8 @@ def _groups(key: str, groups_file: str | None = None, file_version: int = 0) -> 
         return empty
     with _cursor(key) as cur:
         register = cur.execute("SELECT urn, la_code, easting, northing, district_name, town FROM schools").fetchdf()
-    las = set(store_las())
-    sch = register[register["la_code"].isin(las)]
+    facts = _facts(key)
+    sch = register[register["la_code"].isin(set(facts.las))]
     if sch.empty:
         return empty
     parts, problems = [], []
@@ -449,7 +449,7 @@ def _groups(key: str, groups_file: str | None = None, file_version: int = 0) -> 
     covered = set(sch.loc[sch["urn"].isin(set(parts[0]["urn"])), "la_code"]) if parts else set()
     rest = sch[~sch["la_code"].isin(covered) & sch["easting"].notna()]
     try:
-        parts.append(mod.derive_groups_each_la(rest, la_names=la_names())[["urn", "group", "derived"]])
+        parts.append(mod.derive_groups_each_la(rest, la_names=facts.la_names)[["urn", "group", "derived"]])
     except Exception as exc:  # noqa: BLE001
         problems.append(f"groups could not be derived: {exc}")
     out = pd.concat(parts, ignore_index=True) if parts else empty
@@ -462,9 +462,7 @@ def groups_for(la_codes: list[int] | tuple[int, ...]) -> pd.DataFrame:
     """Liaison groups of the schools in these LAs (user CSV where given, else derived); see _groups."""
     f = liaison_file()
     groups = _groups(store_key(), str(f) if f else None, f.stat().st_mtime_ns if f else 0)  # an edit is seen
-    out = groups[groups["la_code"].isin(set(la_codes))]
-    out.attrs["problems"] = groups.attrs.get("problems", [])
-    return out
+    return groups[groups["la_code"].isin(set(la_codes))]  # attrs (the CSV's problems) go with the rows
 
 
 def selection_urns(f: Filters) -> set[int] | None:
@@ -484,8 +482,9 @@ def selection_urns(f: Filters) -> set[int] | None:
 def _default_preset(key: str) -> str:
     """The first preset that holds LAs with school results in the store, else all LAs (once per store: it
     resolves presets until one matches)."""
-    las = set(_facts(key).las)
-    years = store_years(store_key_stages()[0])
+    facts = _facts(key)  # the store this cache entry is for (not whichever store_key() returns now)
+    las = set(facts.las)
+    years = store_years(store_key_stages(facts)[0], facts)
     for name in _presets():
         m = _preset_members(key, name, years[-1] if years else 0)
         if las & {int(c) for c in m["la_code"].dropna()}:
