@@ -137,6 +137,12 @@ def _by_la(schools: pd.DataFrame, ok: np.ndarray) -> tuple[list, list[np.ndarray
     return list(las), [np.flatnonzero(codes == k) for k in range(len(las))]
 
 
+def _derive_each(urn: np.ndarray, xy: np.ndarray, names: list[np.ndarray], idx: list[np.ndarray], n: int,
+                 seed: int) -> list[np.ndarray]:
+    """Each LA's group names (`idx`: the positions of each LA's schools), every LA grouped on its own."""
+    return [_derive_one(urn[i], xy[i], [c[i] for c in names], n, seed) for i in idx]
+
+
 def _frame(urn: np.ndarray, group: np.ndarray, schools: pd.DataFrame, ok: np.ndarray) -> pd.DataFrame:
     out = pd.DataFrame({"urn": urn, "group": group, "derived": np.ones(len(urn), dtype=bool)})
     out.attrs["unlocated"] = [int(u) for u in schools["urn"].to_numpy()[~ok]]
@@ -157,9 +163,9 @@ def derive_groups(schools: pd.DataFrame, n: int = 18, seed: int = 0) -> pd.DataF
     las, idx = _by_la(schools, ok)
     if len(las) <= 1:
         return _frame(urn, _derive_one(urn, xy, names, n, seed) if len(urn) else np.empty(0, object), schools, ok)
-    group = [f"{code} " + g for code, i in zip(las, idx)
-             for g in _derive_one(urn[i], xy[i], [c[i] for c in names], n, seed)]
-    return _frame(urn[np.concatenate(idx)], np.array(group, dtype=object), schools, ok)
+    group = [np.array([f"{code} {g}" for g in part], dtype=object)
+             for code, part in zip(las, _derive_each(urn, xy, names, idx, n, seed))]
+    return _frame(urn[np.concatenate(idx)], np.concatenate(group), schools, ok)
 
 
 def derive_groups_each_la(schools: pd.DataFrame, n: int = 18, seed: int = 0,
@@ -170,7 +176,7 @@ def derive_groups_each_la(schools: pd.DataFrame, n: int = 18, seed: int = 0,
     name never selects two LAs' schools. Schools without an LA code are not grouped."""
     ok, urn, xy, names = _located_arrays(schools)
     las, idx = _by_la(schools, ok)
-    group = [_derive_one(urn[i], xy[i], [c[i] for c in names], n, seed) for i in idx]
+    group = _derive_each(urn, xy, names, idx, n, seed)
     shared = Counter(g for part in group for g in set(part))
     for code, part in zip(las, group):
         label = (la_names or {}).get(code, str(code))
