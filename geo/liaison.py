@@ -134,7 +134,9 @@ def _by_la(schools: pd.DataFrame, ok: np.ndarray) -> tuple[list, list[np.ndarray
     if "la_code" not in schools.columns:
         return [], []
     codes, las = pd.factorize(schools["la_code"].to_numpy()[ok], sort=True)  # a missing code is -1
-    return list(las), [np.flatnonzero(codes == k) for k in range(len(las))]
+    # A column with a missing code is float: name LA 850 "850", not "850.0".
+    las = [int(c) if isinstance(c, float) and c.is_integer() else c for c in las.tolist()]
+    return las, [np.flatnonzero(codes == k) for k in range(len(las))]
 
 
 def _derive_each(urn: np.ndarray, xy: np.ndarray, names: list[np.ndarray], idx: list[np.ndarray], n: int,

@@ -117,6 +117,15 @@ def test_a_name_two_las_derive_is_qualified_by_la() -> None:
         "Group 01 (Westbury)": [999], "Group 02 (Westbury) · Westshire": [999]}
 
 
+def test_la_codes_read_as_floats_are_named_as_whole_numbers() -> None:
+    # A register column with a missing LA code is float; names must still read "111", not "111.0".
+    both = pd.concat([grid_schools(2, 2, la=999), grid_schools(2, 2, la=111).assign(urn=lambda d: d["urn"] + 10)])
+    both = pd.concat([both, both.head(1).assign(urn=1, la_code=None)]).astype({"la_code": float})
+    assert sorted(liaison.derive_groups(both, n=1)["group"].str.split(" ").str[0].unique()) == ["111", "999"]
+    assert set(liaison.derive_groups_each_la(both.assign(town="Same"), n=1)["group"]) == {
+        "Group 01 (Same) · 111", "Group 01 (Same) · 999"}
+
+
 def test_group_outlines_cover_their_schools_inside_the_la() -> None:
     schools = grid_schools()
     groups = liaison.derive_groups(schools, n=4)
