@@ -65,9 +65,10 @@ def _distinct_per_group(group: np.ndarray, urn: np.ndarray, n: int) -> np.ndarra
     """How many distinct URNs each of `n` groups holds (a sort, not np.unique's hash: 3x faster here)."""
     if not len(urn):
         return np.zeros(n, dtype=np.int64)
-    pair = np.sort(group * (int(urn.max()) + 1) + urn)  # (group, URN) as one number, groups in order
+    base = int(urn.max()) + 1
+    pair = np.sort(group * base + urn)  # (group, URN) as one number, groups in order
     first = np.r_[True, pair[1:] != pair[:-1]]
-    return np.bincount(pair[first] // (int(urn.max()) + 1), minlength=n)
+    return np.bincount(pair[first] // base, minlength=n)
 
 
 def compare_official(agg: pd.DataFrame, official: pd.DataFrame, key: str = "la_code") -> pd.DataFrame:
